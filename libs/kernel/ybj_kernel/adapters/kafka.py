@@ -1,0 +1,54 @@
+"""Kafka plumbing shared by producers and consumers: topics and the idempotent producer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+PARTITIONS = 3
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = PARTITIONS) -> None:
+    """Create the topics that do not exist yet (single node: replication factor 1; kept forever)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await _retry_connect(admin.start)
+    try:
+        existing = set(await admin.list_topics())
+        # Event topics keep everything: read models are rebuilt from the beginning.
+        missing = [NewTopic(n, partitions, 1, topic_configs={"retention.ms": "-1"}) for n in names if n not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+def idempotent_producer(bootstrap: str) -> AIOKafkaProducer:
+    """A producer that neither loses nor reorders acknowledged records (acks=all, idempotence)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15000,
+    )
+
+
+async def _retry_connect(start: object, attempts: int = 30) -> None:
+    for attempt in range(attempts):
+        try:
+            await start()  # type: ignore[operator]
+            return
+        except KafkaConnectionError:
+            if attempt == attempts - 1:
+                raise
+            log.warning("Kafka not reachable yet, retrying")
+            await asyncio.sleep(1)

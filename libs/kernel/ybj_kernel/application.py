@@ -1,0 +1,226 @@
+"""The service layer of every domain service: one eventsourcing Application running the case engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+
+from ybj_kernel.domain.case import Case, UniqueClaim
+from ybj_kernel.domain.engine import Actor, Command, Decision, decide, decide_registration
+from ybj_kernel.domain.process import ProcessDefinition
+from ybj_kernel.envelope import event_id
+from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
+
+_CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
+_CLAIM_NS = uuid5(NAMESPACE_URL, "urn:ybj:claim")
+
+# (service code, admdvs, day) -> a new 受理号; the adapter behind it guarantees uniqueness.
+AcceptanceNumbers = Callable[[str, str, date], str]
+
+
+@dataclass(frozen=True)
+class CaseAck:
+    """What a command returns: where the case now stands."""
+
+    case_id: str
+    acceptance_no: str
+    process_id: str
+    stage: str
+    version: int
+
+
+class CaseApplication(Application[UUID]):
+    """Runs the processes of one service; each command loads a case, decides, and saves once."""
+
+    service: ClassVar[str] = "case"
+    service_code: ClassVar[str] = "00"
+
+    @classmethod
+    def default_definitions(cls) -> Mapping[str, ProcessDefinition]:
+        """The processes this service runs (each service overrides this)."""
+        return {}
+
+    def __init__(
+        self,
+        definitions: Mapping[str, ProcessDefinition],
+        acceptance_numbers: AcceptanceNumbers,
+        env: Mapping[str, str] | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__(env)
+        self.definitions = dict(definitions)
+        self._acceptance_numbers = acceptance_numbers
+        self._today = today
+
+    def definition(self, process_id: str) -> ProcessDefinition:
+        """Return a process of this service, or raise NotFound."""
+        try:
+            return self.definitions[process_id]
+        except KeyError:
+            raise NotFound(
+                "UNKNOWN_PROCESS",
+                f"本服务没有业务流程 {process_id}",
+                f"this service has no process {process_id}",
+                "process",
+            ) from None
+
+    def create_case(
+        self,
+        process_id: str,
+        data: dict[str, Any],
+        actor: Actor,
+        *,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+    ) -> CaseAck:
+        """Open a case (登记); a retried request with the same Idempotency-Key returns the same case."""
+        p = self.definition(process_id)
+        case_id = uuid5(_CASE_NS, f"{self.service}:{actor.user_id}:{idempotency_key}") if idempotency_key else uuid4()
+        if idempotency_key and (existing := self._find(case_id)) is not None:
+            return self._replayed(existing, process_id)
+        reg = decide_registration(p, actor, data)
+        correlation = correlation_id or str(uuid4())
+        case = Case(
+            id=case_id,
+            process_id=p.id,
+            action="create",
+            acceptance_no=self._acceptance_numbers(self.service_code, reg.admdvs, self._today()),
+            admdvs=reg.admdvs,
+            stage_from=p.register.key,
+            stage_to=reg.stage_to,
+            event_name=reg.event_name,
+            actor=reg.actor,
+            data=reg.data,
+            comment=None,
+            correlation_id=correlation,
+            causation_id=idempotency_key or correlation,
+        )
+        claims = self._claims(p, case, reg.claim, (), reg_field=p.register.unique_field)
+        try:
+            self._save(case, *claims)
+        except Conflict:
+            if idempotency_key and (existing := self._find(case_id)) is not None:
+                return self._replayed(existing, process_id)
+            raise
+        return _ack(case)
+
+    def act(self, case_id: UUID, actor: Actor, cmd: Command, *, correlation_id: str | None = None) -> CaseAck:
+        """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
+        case = self.get_case(case_id)
+        p = self.definition(case.process_id)
+        decision = decide(p, case, actor, cmd)
+        self._apply(case, decision, correlation_id or str(uuid4()))
+        stage = p.stage(decision.stage_from) if decision.claim else None
+        claims = self._claims(
+            p, case, decision.claim, decision.release, reg_field=stage.unique_field if stage else None
+        )
+        self._save(case, *claims)
+        return _ack(case)
+
+    def get_case(self, case_id: UUID) -> Case:
+        """Load a case from its events, or raise NotFound."""
+        case = self._find(case_id)
+        if case is None:
+            raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
+        return case
+
+    def _apply(self, case: Case, d: Decision, correlation_id: str) -> None:
+        case.transition(
+            process_id=case.process_id,
+            acceptance_no=case.acceptance_no,
+            admdvs=case.admdvs,
+            action=d.action,
+            stage_from=d.stage_from,
+            stage_to=d.stage_to,
+            event_name=d.event_name,
+            actor=d.actor,
+            comment=d.comment,
+            data=d.data,
+            layer=d.layer,
+            pop_layer=d.pop_layer,
+            correlation_id=correlation_id,
+            causation_id=event_id(case.id, case.version),
+        )
+
+    def _claims(
+        self, p: ProcessDefinition, case: Case, claim: str | None, release: tuple[str, ...], reg_field: str | None
+    ) -> list[UniqueClaim]:
+        changed: list[UniqueClaim] = []
+        for key in release:
+            held = self._find_claim(p, key)
+            if held is not None and held.holder == str(case.id):
+                held.release(case_id=str(case.id))
+                changed.append(held)
+        if claim is None:
+            return changed
+        held = self._find_claim(p, claim)
+        if held is None:
+            changed.append(UniqueClaim(id=uuid5(_CLAIM_NS, f"{p.id}:{claim}"), key=claim, case_id=str(case.id)))
+        elif held.holder is None or held.holder == str(case.id):
+            held.reclaim(case_id=str(case.id))
+            changed.append(held)
+        else:
+            raise InvalidInput(
+                "DUPLICATE",
+                f"同一人员在同一期间内已有有效的{p.name_zh}案件（{held.holder}），不能重复办理",
+                f"already registered for this period in case {held.holder}; cancel that case first",
+                reg_field,
+            )
+        return changed
+
+    def _find_claim(self, p: ProcessDefinition, key: str) -> UniqueClaim | None:
+        try:
+            claim: UniqueClaim = self.repository.get(uuid5(_CLAIM_NS, f"{p.id}:{key}"))
+        except AggregateNotFoundError:
+            return None
+        return claim
+
+    def _find(self, case_id: UUID) -> Case | None:
+        try:
+            case: Case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            return None
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+        return case
+
+    def _save(self, *aggregates: Case | UniqueClaim) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict(
+                "CONCURRENT_UPDATE",
+                "案件已被他人同时更新，请刷新后重试",
+                "the case was changed by someone else at the same time; reload and retry",
+                "expected_version",
+            ) from None
+        except PersistenceError as exc:
+            raise _unavailable(exc) from exc
+
+    def _replayed(self, case: Case, process_id: str) -> CaseAck:
+        if case.process_id != process_id:
+            raise Conflict(
+                "IDEMPOTENCY_KEY_REUSED",
+                "该幂等键已用于其他业务流程",
+                "this Idempotency-Key was already used for another process",
+                "Idempotency-Key",
+            )
+        return _ack(case)
+
+
+def _ack(case: Case) -> CaseAck:
+    return CaseAck(str(case.id), case.acceptance_no, case.process_id, case.stage, case.version)
+
+
+def _unavailable(exc: Exception) -> Unavailable:
+    return Unavailable(
+        "STORE_UNAVAILABLE",
+        "事件存储暂不可用，请稍后重试",
+        f"the event store is unavailable, retry shortly ({type(exc).__name__})",
+    )

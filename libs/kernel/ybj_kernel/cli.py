@@ -1,0 +1,40 @@
+"""`ybj`: developer commands (`ybj token` prints a staff token signed with the local development key)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ybj_kernel.auth import ensure_dev_keys, issue_token
+from ybj_kernel.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run one developer command."""
+    parser = argparse.ArgumentParser(prog="ybj")
+    sub = parser.add_subparsers(dest="command", required=True)
+    token = sub.add_parser("token", help="print a staff JWT signed with the local development key")
+    token.add_argument("--user", required=True, help="user id, e.g. gy-reg-01")
+    token.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        help="role (repeatable): registrar, first_reviewer, second_reviewer, auditor, ...",
+    )
+    token.add_argument("--admdvs", required=True, help="医保区划 the user works for, e.g. 520100")
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
+    try:
+        print(
+            issue_token(
+                settings.private_key_path().read_bytes(),
+                args.user,
+                args.role,
+                args.admdvs,
+                issuer=settings.jwt_issuer,
+                ttl_seconds=args.ttl,
+            )
+        )
+    except ValueError as exc:
+        parser.error(str(exc))

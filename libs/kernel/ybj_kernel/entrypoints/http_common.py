@@ -1,0 +1,53 @@
+"""HTTP pieces every service shares: error bodies, metrics endpoint, and the bearer-token dependency."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ybj_kernel.auth import TokenVerifier
+from ybj_kernel.domain.engine import Actor
+from ybj_kernel.errors import YbjError
+
+
+def install_error_handlers(api: FastAPI) -> None:
+    """Render every error as {code, message_zh, message_en, field?}."""
+
+    @api.exception_handler(YbjError)
+    async def _domain_error(_: Request, exc: YbjError) -> JSONResponse:
+        headers = {"Retry-After": "2"} if exc.status == 503 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        field = ".".join(loc) or None
+        body = {
+            "code": "INVALID_REQUEST",
+            "message_zh": f"请求格式错误：{field or '请求体'} {err.get('msg', '')}",
+            "message_en": f"malformed request: {field or 'body'}: {err.get('msg', '')}",
+            "field": field,
+        }
+        return JSONResponse(body, status_code=422)
+
+
+def install_metrics(api: FastAPI) -> None:
+    """Expose this process's Prometheus metrics at /metrics."""
+
+    @api.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """Turn the Authorization header into an Actor with the app's TokenVerifier (`app.state.verifier`)."""
+    verifier: TokenVerifier = request.app.state.verifier
+    return verifier.actor(authorization)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

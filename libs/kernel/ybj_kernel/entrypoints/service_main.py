@@ -1,0 +1,103 @@
+"""The composition root and command line of a domain service: `serve` (HTTP + gRPC) or `relay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import psycopg
+import uvicorn
+from prometheus_client import start_http_server
+from psycopg_pool import ConnectionPool
+
+from ybj_kernel.adapters.eventstore import PostgresAcceptanceNumbers, eventstore_env
+from ybj_kernel.adapters.relay import run_relay
+from ybj_kernel.application import CaseApplication
+from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
+from ybj_kernel.entrypoints.command_api import create_command_api
+from ybj_kernel.settings import Settings
+
+def bootstrap(
+    app_class: type[CaseApplication], settings: Settings, definitions: dict[str, object] | None = None
+) -> CaseApplication:
+    """Wire a service's application to PostgreSQL as the settings say."""
+    # Each service keeps its event store in a schema of its own; the API and the relay start
+    # together, and eventsourcing's CREATE TABLE/FUNCTION statements must not race.
+    schema = app_class.service
+    with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext('ybj-schema'))")
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")  # type: ignore[arg-type]
+        acceptance = PostgresAcceptanceNumbers(settings.pg_dsn, f"{schema}.acceptance_seq")
+        return app_class(
+            definitions or app_class.default_definitions(), acceptance, env=eventstore_env(settings.pg_dsn, schema)
+        )
+
+
+def main(app_class: type[CaseApplication], argv: list[str] | None = None) -> None:
+    """Run one process of a domain service."""
+    parser = argparse.ArgumentParser(prog=f"python -m ybj_{app_class.service}")
+    parser.add_argument(
+        "command", choices=["serve", "relay"], help="serve: HTTP and gRPC API; relay: event store → Kafka"
+    )
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "serve":
+        serve(app_class, settings)
+    else:
+        relay(app_class, settings)
+
+
+def serve(app_class: type[CaseApplication], settings: Settings) -> None:
+    """Serve the command API over HTTP (and gRPC where the service offers it)."""
+    ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
+    app = bootstrap(app_class, settings)
+    verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
+    pool = ConnectionPool(settings.pg_dsn, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True)
+
+    def healthy() -> dict[str, str]:
+        try:
+            with pool.connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
+            return {"postgresql": "ok"}
+        except Exception as exc:
+            return {"postgresql": f"down: {type(exc).__name__}"}
+
+    api = create_command_api(app, verifier, healthy)
+    grpc_server = None
+    try:
+        from ybj_kernel.entrypoints.grpc_commands import start_grpc_server
+    except ImportError:  # generated stubs missing: run `make proto`
+        logging.getLogger(__name__).warning("gRPC stubs not generated; serving HTTP only")
+    else:
+        grpc_server = start_grpc_server(app, verifier, settings.grpc_port_for(app.service))
+    try:
+        uvicorn.run(
+            api,
+            host=settings.http_host,
+            port=settings.http_port_for(app.service),
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+    finally:
+        if grpc_server is not None:
+            grpc_server.stop(grace=2)
+
+
+def relay(app_class: type[CaseApplication], settings: Settings) -> None:
+    """Publish the event store's log to Kafka until SIGTERM/SIGINT."""
+    app = bootstrap(app_class, settings)
+    start_http_server(settings.metrics_port_for(app.service), addr=settings.http_host)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_relay(
+            app, settings.pg_dsn, settings.kafka_bootstrap, settings.topic_prefix, stop, settings.relay_batch_size
+        )
+
+    asyncio.run(run())

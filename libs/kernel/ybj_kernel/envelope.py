@@ -1,0 +1,71 @@
+"""The published contract: stored case events mapped to versioned CloudEvents 1.0 envelopes.
+
+Other services and outside systems depend on this shape only, never on the stored event classes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+ENVELOPE_VERSION = "1"
+_EVENT_NS = uuid5(NAMESPACE_URL, "urn:ybj:event")
+
+
+def event_id(case_id: UUID | str, version: int) -> str:
+    """Return the stable id of a case's event at `version` (the same on every re-send)."""
+    return str(uuid5(_EVENT_NS, f"{case_id}:{version}"))
+
+
+def topic_for(prefix: str, service: str) -> str:
+    """Return the Kafka topic a service publishes to: `<prefix>.<service>.events`."""
+    return f"{prefix}.{service}.events"
+
+
+def data_mode(stored: dict[str, Any]) -> str:
+    """How a consumer folds `data` into the case's data.
+
+    merge: the step's data is added (it is withdrawn again by a later `revert`);
+    amend: a change that stays even when stages are stepped back;
+    revert: the data added by the last `merge` still in effect is withdrawn (回退);
+    none: the case's data is unchanged.
+    """
+    if stored.get("pop_layer"):
+        return "revert"
+    layer = stored.get("layer", "stage" if stored.get("action") == "create" else None)
+    return {"stage": "merge", "amend": "amend"}.get(layer or "", "none")
+
+
+def to_envelope(service: str, stored: dict[str, Any], process_id: str) -> dict[str, Any]:
+    """Map one decoded case event (as a dict of its attributes) to a CloudEvents envelope."""
+    case_id = str(stored["originator_id"])
+    version = int(stored["originator_version"])
+    actor = stored["actor"]
+    timestamp: datetime = stored["timestamp"]
+    return {
+        "specversion": "1.0",
+        "id": event_id(case_id, version),
+        "source": f"/ybj/{service}",
+        "type": f"cn.ybj.{service}.case.{stored['event_name']}.v{ENVELOPE_VERSION}",
+        "subject": case_id,
+        "time": timestamp.isoformat(),
+        "datacontenttype": "application/json",
+        "schemaversion": ENVELOPE_VERSION,
+        "caseid": case_id,
+        "caseversion": version,
+        "processid": process_id,
+        "action": stored["action"],
+        "eventname": stored["event_name"],
+        "stagefrom": stored["stage_from"],
+        "stageto": stored["stage_to"],
+        "actor": actor["user_id"],
+        "actorrole": actor["role"],
+        "admdvs": stored["admdvs"],
+        "acceptanceno": stored["acceptance_no"],
+        "correlationid": stored["correlation_id"],
+        "causationid": stored["causation_id"],
+        "comment": stored.get("comment"),
+        "datamode": data_mode(stored),
+        "data": stored.get("data", {}),
+    }

@@ -1,0 +1,63 @@
+"""One settings object per process, read from YBJ_* environment variables; nothing connects at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_RUN_DIR = Path(".run")
+
+# Local defaults: the public entry point is the query service on 8080.
+HTTP_PORTS = {"query": 8080, "enrollment": 8081, "treatment": 8082, "settlement": 8083, "supervision": 8084}
+GRPC_PORTS = {"query": 50051, "enrollment": 50061, "treatment": 50062, "settlement": 50063, "supervision": 50064}
+RELAY_METRICS_PORTS = {"enrollment": 9101, "treatment": 9102, "settlement": 9103, "supervision": 9104, "query": 9105}
+DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
+
+
+class Settings(BaseSettings):
+    """Everything a service process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="YBJ_", extra="ignore")
+
+    pg_dsn: str = "postgresql://ybj:ybj@127.0.0.1:55432/ybj"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = "ybj"
+    run_dir: Path = REPO_RUN_DIR
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    grpc_port: int | None = None
+    metrics_port: int | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_private_key_file: Path | None = None
+    jwt_issuer: str = "ybj"
+    enrollment_url: str = "http://127.0.0.1:8081"
+    treatment_url: str = "http://127.0.0.1:8082"
+    settlement_url: str = "http://127.0.0.1:8083"
+    supervision_url: str = "http://127.0.0.1:8084"
+    relay_batch_size: int = 200
+    log_level: str = "INFO"
+
+    def public_key_path(self) -> Path:
+        """Where the JWT verification key is (a mounted secret in production, .run/keys locally)."""
+        return self.jwt_public_key_file or self.run_dir / "keys" / "jwt-public.pem"
+
+    def private_key_path(self) -> Path:
+        """Where the local development signing key is."""
+        return self.jwt_private_key_file or self.run_dir / "keys" / "jwt-private.pem"
+
+    def service_url(self, service: str) -> str:
+        """The base URL of a domain service's HTTP API."""
+        return str(getattr(self, f"{service}_url"))
+
+    def http_port_for(self, service: str) -> int:
+        """The HTTP port this service listens on."""
+        return self.http_port or HTTP_PORTS[service]
+
+    def grpc_port_for(self, service: str) -> int:
+        """The gRPC port this service listens on."""
+        return self.grpc_port or GRPC_PORTS[service]
+
+    def metrics_port_for(self, service: str) -> int:
+        """The metrics port of a background worker (relay or projector)."""
+        return self.metrics_port or RELAY_METRICS_PORTS[service]

@@ -1,0 +1,118 @@
+"""P019 城乡居民参保登记 (参保个人信息录入), single mode: 参保属地信息录入 → 居民参保信息录入."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from ybj_kernel.domain.identity import birth_date_of, certno_problem, gender_of
+from ybj_kernel.domain.process import ProcessDefinition, Stage
+from ybj_kernel.domain.validation import Admdvs, bilingual
+
+RESIDENT_INSUTYPE = "390"  # 城乡居民基本医疗保险, the system default (参保险种系统默认)
+
+
+class ResidenceUnit(BaseModel):
+    """参保属地信息录入: the 居民单位 (village or community) the resident is enrolled under."""
+
+    emp_no: str = Field(min_length=1, max_length=30, description="单位编号")
+    emp_name: str = Field(min_length=1, max_length=200, description="单位名称")
+    emp_mgt_type: str | None = Field(default=None, max_length=6, description="单位管理类型")
+    admdvs: Admdvs = Field(description="医保区划")
+
+
+class ResidentEnrollment(BaseModel):
+    """居民参保信息录入: the person, the insurance type and the enrollment period."""
+
+    psn_cert_type: Literal["01", "02", "03", "04", "05", "06", "07", "08"] = Field(
+        default="01", description="证件类型 (01 居民身份证)"
+    )
+    certno: str = Field(min_length=1, max_length=50, description="证件号码")
+    psn_name: str = Field(min_length=1, max_length=50, description="姓名")
+    naty: str = Field(pattern=r"^\d{2}$", description="民族 (01 汉族 …)")
+    gend: Literal["1", "2", "9"] = Field(description="性别 (1 男, 2 女)")
+    brdy: date = Field(description="出生日期")
+    tel: str | None = Field(default=None, pattern=r"^[\d\-+]{5,20}$", description="联系电话")
+    bank_acct: str | None = Field(default=None, max_length=40, description="银行信息")
+    insutype: Literal["390"] = Field(default=RESIDENT_INSUTYPE, description="参保险种")
+    begndate: date = Field(description="本次参保日期")
+    fst_insu_ym: str = Field(pattern=r"^\d{6}$", description="首次参保年月 (YYYYMM)")
+    psn_type: str = Field(min_length=1, max_length=6, description="人员类别")
+    clct_grade: str = Field(min_length=1, max_length=6, description="缴费档次")
+    clct_way: str = Field(min_length=1, max_length=6, description="征收方式")
+    max_acct_prd: str = Field(pattern=r"^\d{6}$", description="最大做账期号 (YYYYMM)")
+
+    @field_validator("certno")
+    @classmethod
+    def _certno(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("psn_cert_type", "01") == "01":
+            problem = certno_problem(value.upper(), today=date.today())
+            if problem:
+                raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
+            return value.upper()
+        return value
+
+    @field_validator("gend")
+    @classmethod
+    def _gend_matches_certno(cls, value: str, info: ValidationInfo) -> str:
+        certno = _resident_certno(info)
+        if certno and value != gender_of(certno):
+            raise bilingual("性别与身份证号不一致", "gend does not match the 17th digit of certno")
+        return value
+
+    @field_validator("brdy")
+    @classmethod
+    def _brdy_matches_certno(cls, value: date, info: ValidationInfo) -> date:
+        certno = _resident_certno(info)
+        if certno and value != birth_date_of(certno):
+            raise bilingual("出生日期与身份证号不一致", "brdy does not match the birth date inside certno")
+        return value
+
+    @field_validator("begndate")
+    @classmethod
+    def _begins_after_birth(cls, value: date, info: ValidationInfo) -> date:
+        born = info.data.get("brdy")
+        if born is not None and value < born:
+            raise bilingual("本次参保日期早于出生日期", "begndate is before the birth date")
+        return value
+
+
+def _resident_certno(info: ValidationInfo) -> str | None:
+    """The validated 居民身份证号, when the person presented one."""
+    if info.data.get("psn_cert_type", "01") != "01":
+        return None
+    certno = info.data.get("certno")
+    return str(certno) if certno else None
+
+
+def enrollment_period(data: Mapping[str, Any]) -> str:
+    """One resident enrollment per person, insurance type and year (参保年度)."""
+    return f"{data['certno']}:{data['insutype']}:{str(data['begndate'])[:4]}"
+
+
+P019 = ProcessDefinition(
+    id="P019",
+    slug="urban_rural_resident_enrollment_registration",
+    name_zh="参保个人信息录入（城乡居民参保登记）",
+    service="enrollment",
+    register=Stage(
+        "select_residence_unit",
+        "参保属地信息录入（居民单位信息）",
+        ("registrar",),
+        "ResidenceUnitSelected",
+        input=ResidenceUnit,
+    ),
+    stages=(
+        Stage(
+            "register",
+            "居民参保信息录入（单个模式）",
+            ("registrar",),
+            "Registered",
+            input=ResidentEnrollment,
+            unique_key=enrollment_period,
+            unique_field="certno",
+        ),
+    ),
+)

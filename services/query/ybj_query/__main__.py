@@ -1,0 +1,118 @@
+"""Run the query service: `python -m ybj_query serve|project|rebuild`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import httpx
+import uvicorn
+from prometheus_client import start_http_server
+from sqlalchemy import Engine, create_engine
+from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
+from ybj_kernel.envelope import topic_for
+from ybj_kernel.settings import DOMAIN_SERVICES, Settings
+
+from ybj_query.api import create_query_api
+from ybj_query.consumer import Projector, create_schema, dead_letter_topic, reset
+
+log = logging.getLogger("ybj_query")
+
+
+def engine_for(settings: Settings) -> Engine:
+    """SQLAlchemy engine on the settings' PostgreSQL (psycopg 3 driver)."""
+    url = settings.pg_dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+
+
+def topics(settings: Settings) -> list[str]:
+    """The domain topics the read models are built from."""
+    return [topic_for(settings.topic_prefix, s) for s in DOMAIN_SERVICES]
+
+
+def serve(settings: Settings) -> None:
+    """Serve the public HTTP API (and gRPC queries when the stubs are generated)."""
+    ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
+    engine = engine_for(settings)
+    create_schema(engine)
+    verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
+    client = httpx.Client(limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
+    urls = {s: settings.service_url(s) for s in DOMAIN_SERVICES}
+    api = create_query_api(engine, verifier, client, urls, settings.kafka_bootstrap)
+    grpc_server = None
+    try:
+        from ybj_query.grpc_queries import start_grpc_server
+    except ImportError:
+        log.warning("gRPC stubs not generated (make proto); serving HTTP only")
+    else:
+        grpc_server = start_grpc_server(engine, verifier, settings.grpc_port_for("query"))
+    try:
+        uvicorn.run(
+            api,
+            host=settings.http_host,
+            port=settings.http_port_for("query"),
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+    finally:
+        if grpc_server is not None:
+            grpc_server.stop(grace=2)
+
+
+def project(settings: Settings) -> None:
+    """Consume the domain topics into the read models until SIGTERM/SIGINT."""
+    engine = engine_for(settings)
+    create_schema(engine)
+    start_http_server(settings.metrics_port_for("query"), addr=settings.http_host)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        projector = Projector(
+            engine, settings.kafka_bootstrap, topics(settings), dead_letter_topic(settings.topic_prefix)
+        )
+        await projector.start()
+        try:
+            await projector.run(stop)
+        finally:
+            await projector.stop()
+
+    asyncio.run(run())
+
+
+def rebuild(settings: Settings) -> None:
+    """Empty the read models and rebuild them from the beginning of the topics."""
+    engine = engine_for(settings)
+    create_schema(engine)
+    reset(engine, topics(settings))
+
+    async def run() -> int:
+        projector = Projector(
+            engine, settings.kafka_bootstrap, topics(settings), dead_letter_topic(settings.topic_prefix)
+        )
+        await projector.start(group=False)
+        try:
+            return await projector.catch_up()
+        finally:
+            await projector.stop()
+
+    applied = asyncio.run(run())
+    print(f"rebuilt read models from {applied} events")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run one process of the query service."""
+    parser = argparse.ArgumentParser(prog="python -m ybj_query")
+    parser.add_argument("command", choices=["serve", "project", "rebuild"])
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    {"serve": serve, "project": project, "rebuild": rebuild}[args.command](settings)
+
+
+if __name__ == "__main__":
+    main()

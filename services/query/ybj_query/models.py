@@ -1,0 +1,76 @@
+"""Read models (SQLAlchemy 2 Core): case state, the audit trail, and the consumed positions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+SCHEMA = "query"
+metadata = MetaData(schema=SCHEMA)
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+cases = Table(
+    "rm_cases",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("service", String(20), nullable=False),
+    Column("process_id", String(8), nullable=False),
+    Column("acceptance_no", String(40), nullable=False, unique=True),
+    Column("admdvs", String(6), nullable=False),
+    Column("stage", String(60), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("data", Json, nullable=False),
+    # The data given at each step still in effect, so that a 回退 (revert) can withdraw the last one.
+    Column("layers", Json, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("last_actor", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("rm_cases_queue", cases.c.process_id, cases.c.stage, cases.c.admdvs, cases.c.updated_at)
+Index("rm_cases_admdvs", cases.c.admdvs, cases.c.updated_at)
+
+history = Table(
+    "rm_case_history",
+    metadata,
+    Column("case_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_type", String(120), nullable=False),
+    Column("event_name", String(60), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("stage_from", String(60), nullable=False),
+    Column("stage_to", String(60), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_role", String(40), nullable=False),
+    Column("admdvs", String(6), nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("comment", Text),
+    Column("data", Json, nullable=False),
+    Column("correlation_id", String(200), nullable=False),
+    Column("causation_id", String(200), nullable=False),
+    PrimaryKeyConstraint("case_id", "version"),
+)
+
+positions = Table(
+    "rm_positions",
+    metadata,
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    PrimaryKeyConstraint("topic", "partition"),
+)
+
+READ_MODELS = (cases, history)

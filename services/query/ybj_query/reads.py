@@ -1,0 +1,136 @@
+"""Queries on the read models: case state, audit trail, work queues and progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from ybj_kernel.domain.identity import admdvs_covers
+from ybj_kernel.errors import Forbidden, NotFound
+
+from ybj_query.models import cases, history
+
+MAX_PAGE_SIZE = 200
+
+
+def scope_prefix(admdvs: str) -> str:
+    """The code prefix a division's staff may see: 520000 → 52, 520100 → 5201, 520102 → 520102."""
+    if admdvs.endswith("0000"):
+        return admdvs[:2]
+    if admdvs.endswith("00"):
+        return admdvs[:4]
+    return admdvs
+
+
+def case_view(engine: Engine, case_id: str, scope: str) -> dict[str, Any]:
+    """One case as it stands, for staff of a covering 医保区划."""
+    with engine.connect() as conn:
+        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+    if row is None:
+        raise NotFound(
+            "CASE_NOT_FOUND", "案件不存在（或尚未同步，请稍候）", "no such case (or not yet visible)", "case_id"
+        )
+    if not admdvs_covers(scope, row.admdvs):
+        raise Forbidden(
+            "OUT_OF_ADMDVS",
+            f"无权查看医保区划 {row.admdvs} 的案件",
+            f"you may not see cases of admdvs {row.admdvs}",
+            "admdvs",
+        )
+    return _case(row._mapping)
+
+
+def case_history(engine: Engine, case_id: str, scope: str) -> list[dict[str, Any]]:
+    """Every event of a case in order: the audit trail."""
+    case_view(engine, case_id, scope)
+    with engine.connect() as conn:
+        rows = conn.execute(select(history).where(history.c.case_id == case_id).order_by(history.c.version)).all()
+    return [
+        {
+            "version": r.version,
+            "event_id": r.event_id,
+            "event": r.event_name,
+            "type": r.event_type,
+            "action": r.action,
+            "stage_from": r.stage_from,
+            "stage_to": r.stage_to,
+            "actor": r.actor,
+            "actor_role": r.actor_role,
+            "time": r.time.isoformat(),
+            "comment": r.comment,
+            "data": r.data,
+            "correlation_id": r.correlation_id,
+            "causation_id": r.causation_id,
+        }
+        for r in rows
+    ]
+
+
+def work_queue(
+    engine: Engine, scope: str, *, process: str | None, stage: str | None, admdvs: str | None, page: int, page_size: int
+) -> dict[str, Any]:
+    """Cases waiting at a stage, newest change first, limited to the caller's 医保区划."""
+    query = select(cases).where(cases.c.admdvs.startswith(scope_prefix(scope)))
+    if process:
+        query = query.where(cases.c.process_id == process)
+    if stage:
+        query = query.where(cases.c.stage == stage)
+    if admdvs:
+        query = query.where(cases.c.admdvs.startswith(scope_prefix(admdvs)))
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(
+            query.order_by(cases.c.updated_at.desc(), cases.c.case_id).limit(size).offset((max(page, 1) - 1) * size)
+        ).all()
+    return {"items": [_case(r._mapping) for r in rows], "total": total, "page": max(page, 1), "page_size": size}
+
+
+def progress(engine: Engine, acceptance_no: str) -> dict[str, Any]:
+    """What a citizen may see by 受理号: the process and where it stands, no personal data."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(cases.c.process_id, cases.c.stage, cases.c.created_at, cases.c.updated_at).where(
+                cases.c.acceptance_no == acceptance_no
+            )
+        ).first()
+    if row is None:
+        raise NotFound(
+            "ACCEPTANCE_NO_NOT_FOUND",
+            "受理号不存在（或尚未同步，请稍候）",
+            "no case with this acceptance number (or not yet visible)",
+            "acceptance_no",
+        )
+    return {
+        "acceptance_no": acceptance_no,
+        "process_id": row.process_id,
+        "stage": row.stage,
+        "status": status_of(row.stage),
+        "accepted_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def status_of(stage: str) -> str:
+    """A citizen-facing status: 办理中 / 已办结 / 已撤消 / 审核不通过 / 已取消备案."""
+    return {"completed": "已办结", "cancelled": "已撤消", "rejected": "审核不通过", "revoked": "已取消备案"}.get(
+        stage, "办理中"
+    )
+
+
+def _case(row: Any) -> dict[str, Any]:
+    return {
+        "case_id": row["case_id"],
+        "service": row["service"],
+        "process_id": row["process_id"],
+        "acceptance_no": row["acceptance_no"],
+        "admdvs": row["admdvs"],
+        "stage": row["stage"],
+        "status": status_of(row["stage"]),
+        "version": row["version"],
+        "data": row["data"],
+        "created_by": row["created_by"],
+        "last_actor": row["last_actor"],
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+    }

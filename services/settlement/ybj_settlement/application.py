@@ -1,0 +1,23 @@
+"""The settlement service's application: the case engine running this service's processes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ybj_kernel.application import CaseApplication
+from ybj_kernel.domain.process import ProcessDefinition
+
+from ybj_settlement.processes import PROCESSES
+
+
+class SettlementApplication(CaseApplication):
+    """Event store and command handling of the settlement service."""
+
+    name = "settlement"
+    service = "settlement"
+    service_code = "30"
+
+    @classmethod
+    def default_definitions(cls) -> Mapping[str, ProcessDefinition]:
+        """The settlement processes, by catalogue id."""
+        return PROCESSES

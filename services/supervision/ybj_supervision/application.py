@@ -1,0 +1,23 @@
+"""The supervision service's application: the case engine running this service's processes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ybj_kernel.application import CaseApplication
+from ybj_kernel.domain.process import ProcessDefinition
+
+from ybj_supervision.processes import PROCESSES
+
+
+class SupervisionApplication(CaseApplication):
+    """Event store and command handling of the supervision service."""
+
+    name = "supervision"
+    service = "supervision"
+    service_code = "40"
+
+    @classmethod
+    def default_definitions(cls) -> Mapping[str, ProcessDefinition]:
+        """The supervision processes, by catalogue id."""
+        return PROCESSES

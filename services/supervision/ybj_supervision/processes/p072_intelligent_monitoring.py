@@ -1,0 +1,119 @@
+"""P072 智能监控: 疑点登记 → 初审 → (申诉) → 复审 → 合议 → 补差 → 关闭.
+
+A suspicious claim screened by the rules engine is opened as a case; reviewers mark it 违规 or 不违规.
+What the panel finds not in violation is sent to settlement for 补差 (compensation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+from ybj_kernel.domain.process import ProcessDefinition, Stage
+from ybj_kernel.domain.validation import Admdvs, Money
+from ybj_kernel.errors import InvalidInput
+
+
+class Suspicion(BaseModel):
+    """A 就诊疑点 from intelligent monitoring: which visit, which rule, how much is at stake."""
+
+    task_type: str = Field(min_length=1, max_length=30, description="任务类型")
+    task_name: str = Field(min_length=1, max_length=200, description="任务名称")
+    mdtrt_id: str = Field(min_length=1, max_length=40, description="就诊流水号")
+    setl_id: str | None = Field(default=None, max_length=40, description="结算ID")
+    fixmedins_code: str = Field(pattern=r"^[HP]\d{11}$", description="定点医药机构编号")
+    psn_no: str | None = Field(default=None, max_length=40, description="人员编号")
+    rule_code: str = Field(min_length=1, max_length=40, description="违规规则编码")
+    admdvs: Admdvs = Field(description="行政区划")
+    suspect_amount: Money = Field(description="疑点金额（元），初审前暂扣")
+
+
+class Verdict(BaseModel):
+    """A review's finding: in violation or not, and the amount in violation (违规金额)."""
+
+    is_violation: bool = Field(description="是否违规")
+    vola_amt: Money = Field(default=Decimal(0), description="违规金额（元）")
+    opinion: str | None = Field(default=None, max_length=1000, description="审核意见")
+
+
+class Appeal(BaseModel):
+    """定点机构提交申诉数据."""
+
+    appeal_reason: str = Field(min_length=1, max_length=2000, description="申诉理由")
+    attachments: list[str] = Field(default_factory=list, max_length=20, description="附件编号")
+
+
+def check_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+    """A violation needs an amount no larger than the suspicion; no violation means zero."""
+    amount = Decimal(step["vola_amt"])
+    if step["is_violation"] and not Decimal(0) < amount <= Decimal(current["suspect_amount"]):
+        raise InvalidInput(
+            "INVALID_VIOLATION_AMOUNT",
+            "违规金额应大于0且不超过疑点金额",
+            "vola_amt must be above 0 and at most the suspect amount",
+            "vola_amt",
+        )
+    if not step["is_violation"] and amount != 0:
+        raise InvalidInput(
+            "INVALID_VIOLATION_AMOUNT",
+            "认定不违规时违规金额应为0",
+            "vola_amt must be 0 when there is no violation",
+            "vola_amt",
+        )
+    return {}
+
+
+def compensation(current: Mapping[str, Any], _step: Mapping[str, Any]) -> dict[str, Any]:
+    """补差金额 = 疑点金额 − 合议认定的违规金额: what settlement pays back to the institution."""
+    amount = Decimal(current["suspect_amount"]) - Decimal(current.get("vola_amt", "0"))
+    return {"compensation_amount": str(amount.quantize(Decimal("0.01")))}
+
+
+P072 = ProcessDefinition(
+    id="P072",
+    slug="intelligent_monitoring_review",
+    name_zh="智能监控",
+    service="supervision",
+    # The catalogue lists the stages after screening; a case opens when the rules engine flags a visit.
+    register=Stage("register", "智能监控疑点登记", ("system", "auditor"), "Registered", input=Suspicion),
+    stages=(
+        Stage(
+            "first_review",
+            "初审（标识违规或不违规）",
+            ("first_reviewer",),
+            "FirstReviewCompleted",
+            review=True,
+            input=Verdict,
+            derive=check_verdict,
+        ),
+        Stage("appeal", "定点机构提交申诉数据", ("institution",), "AppealSubmitted", optional=True, input=Appeal),
+        Stage(
+            "second_review",
+            "复审",
+            ("second_reviewer",),
+            "SecondReviewCompleted",
+            review=True,
+            input=Verdict,
+            derive=check_verdict,
+        ),
+        Stage(
+            "collegial_review",
+            "合议",
+            ("panel",),
+            "CollegialReviewCompleted",
+            review=True,
+            input=Verdict,
+            derive=check_verdict,
+        ),
+        Stage(
+            "compensation",
+            "补差（不违规数据发送结算系统补差清算）",
+            ("system", "auditor"),
+            "CompensationSentToSettlement",
+            derive=compensation,
+        ),
+        Stage("close", "关闭", ("auditor",), "CaseClosed"),
+    ),
+)

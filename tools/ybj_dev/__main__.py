@@ -1,4 +1,4 @@
-"""Command line: `python -m ybj_dev infra up|down|status` and `python -m ybj_dev stop`."""
+"""Command line: `python -m ybj_dev infra up|down|status`, `python -m ybj_dev run` and `python -m ybj_dev stop`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     infra_parser = commands.add_parser("infra", help="Kafka and PostgreSQL")
     infra_parser.add_argument("action", choices=["up", "down", "status"])
     commands.add_parser("stop", help="stop every supervised process, then Kafka and PostgreSQL")
+    commands.add_parser("run", help="start everything with demo data in the foreground (Ctrl-C stops it)")
     return parser
 
 
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_dir = (args.run_dir or infra.default_run_dir()).resolve()
         if args.command == "infra":
             return _infra(args.action, run_dir)
+        if args.command == "run":
+            from ybj_dev import run
+
+            return run.main(run_dir)
         return _stop(run_dir)
     except (infra.InfraError, processes.SupervisorError) as error:
         print(f"ybj_dev: {error}", file=sys.stderr)

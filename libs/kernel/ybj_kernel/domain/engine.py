@@ -190,9 +190,13 @@ def _step_back(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> 
             pop_layer=True,
             release=release,
         )
-    # A rejection or an extra terminal action (e.g. 取消备案) is undone by returning to where it came from.
+    # A rejection or an extra terminal action (e.g. 取消备案) is undone by returning to where it came from,
+    # by whoever may take that decision.
     origin = case.stage_before
-    allowed = set(p.stage(origin).roles) if origin != COMPLETED else set(p.stages[-1].roles)
+    if case.stage == REJECTED:
+        allowed = set(p.stage(origin).roles)
+    else:
+        allowed = {role for a in p.extra_actions if a.to_stage == case.stage for role in a.roles}
     role = actor.acting_as(allowed)
     return Decision("step_back", case.stage, origin, "SteppedBack", actor.stamp(role), reason, {})
 

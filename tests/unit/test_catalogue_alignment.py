@@ -1,0 +1,64 @@
+"""Each process definition reads the same as its catalogue entry: id, slug, service, stages, events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ybj_enrollment.processes import PROCESSES as ENROLLMENT
+from ybj_kernel.domain.process import ProcessDefinition
+from ybj_settlement.processes import PROCESSES as SETTLEMENT
+from ybj_supervision.processes import PROCESSES as SUPERVISION
+from ybj_treatment.processes import PROCESSES as TREATMENT
+
+CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "catalogue" / "processes.yaml"
+DEFINITIONS: list[ProcessDefinition] = [
+    *ENROLLMENT.values(), *TREATMENT.values(), *SETTLEMENT.values(), *SUPERVISION.values(),
+]
+# Stages the engine needs that the catalogue leaves implicit, with the reason.
+ENGINE_ONLY_STAGES = {("P072", "register")}  # a case opens when the rules engine flags a visit
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, dict[str, Any]]:
+    if not CATALOGUE.exists():
+        pytest.fail(f"the catalogue is missing at {CATALOGUE}: ../shared must sit beside the repository")
+    return {p["id"]: p for p in yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["processes"]}
+
+
+def _main_variant_stages(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The catalogue stages of the first (single-case) variant, in order."""
+    first = entry["variants"][0] if entry.get("variants") else None
+    return [s for s in entry["stages"] if first is None or first in s.get("variants", [first])]
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.id)
+def test_definition_matches_catalogue(definition: ProcessDefinition, catalogue: dict[str, dict[str, Any]]) -> None:
+    entry = catalogue[definition.id]
+    assert (definition.slug, definition.service) == (entry["slug"], entry["service"])
+    ours = [s for s in (definition.register, *definition.stages) if (definition.id, s.key) not in ENGINE_ONLY_STAGES]
+    theirs = _main_variant_stages(entry)
+    assert [s.key for s in ours] == [s["key"] for s in theirs]
+    assert [s.event for s in ours] == [s["event"] for s in theirs]
+    assert [s.optional for s in ours] == [bool(s.get("optional")) for s in theirs]
+    for stage, listed in zip(ours, theirs, strict=True):
+        assert listed["actor"] in stage.roles, f"{definition.id}.{stage.key} must admit the catalogue's actor"
+
+
+def test_each_service_runs_only_its_own_processes() -> None:
+    for service, processes in [("enrollment", ENROLLMENT), ("treatment", TREATMENT), ("settlement", SETTLEMENT),
+                               ("supervision", SUPERVISION)]:
+        assert {p.service for p in processes.values()} == {service}
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.id)
+def test_described_process_has_schemas_and_generic_actions(definition: ProcessDefinition) -> None:
+    described = definition.describe()
+    assert described["input_schema"]["type"] == "object"
+    names = {a["name"] for a in described["actions"]}
+    assert {"create", "step_back", "cancel"} <= names
+    if any(s.review for s in definition.stages):
+        assert {"approve", "reject"} <= names

@@ -1,0 +1,91 @@
+"""Starts and stops one whole platform: four domain services with their relays, the query API and projector."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ybj_dev import processes
+
+DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
+SERVICES = (*DOMAIN_SERVICES, "query")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Where one platform instance listens; `base_port` + offsets keep a test instance apart from `make run`."""
+
+    run_dir: Path
+    pg_dsn: str
+    kafka_bootstrap: str
+    topic_prefix: str = "ybj"
+    base_port: int = 8080
+    grpc_base_port: int = 50051
+    metrics_base_port: int = 9101
+    name_prefix: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def http_port(self, service: str) -> int:
+        """HTTP port of a service: query on the base port, domain services after it."""
+        return self.base_port + SERVICES.index(service) + 1 if service != "query" else self.base_port
+
+    def grpc_port(self, service: str) -> int:
+        """gRPC port of a service."""
+        return self.grpc_base_port + (SERVICES.index(service) + 10 if service != "query" else 0)
+
+    def url(self, service: str = "query") -> str:
+        """Base URL of a service's HTTP API."""
+        return f"http://127.0.0.1:{self.http_port(service)}"
+
+    def env(self, service: str, worker_index: int = 0) -> dict[str, str]:
+        """The YBJ_* environment of one process."""
+        env = {
+            "YBJ_PG_DSN": self.pg_dsn,
+            "YBJ_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "YBJ_TOPIC_PREFIX": self.topic_prefix,
+            "YBJ_RUN_DIR": str(self.run_dir),
+            "YBJ_HTTP_PORT": str(self.http_port(service)),
+            "YBJ_GRPC_PORT": str(self.grpc_port(service)),
+            "YBJ_METRICS_PORT": str(self.metrics_base_port + worker_index),
+            **{f"YBJ_{s.upper()}_URL": self.url(s) for s in DOMAIN_SERVICES},
+            **self.extra_env,
+        }
+        return env
+
+    def process_table(self) -> list[tuple[str, list[str], dict[str, str]]]:
+        """(name, argv, env) of every process of the platform."""
+        python = sys.executable
+        table: list[tuple[str, list[str], dict[str, str]]] = []
+        for i, service in enumerate(DOMAIN_SERVICES):
+            table.append((self.name(service), [python, "-m", f"ybj_{service}", "serve"], self.env(service)))
+            table.append((self.name(f"{service}-relay"), [python, "-m", f"ybj_{service}", "relay"],
+                          self.env(service, i)))
+        table.append((self.name("query"), [python, "-m", "ybj_query", "serve"], self.env("query")))
+        table.append((self.name("query-projector"), [python, "-m", "ybj_query", "project"],
+                      self.env("query", len(DOMAIN_SERVICES))))
+        return table
+
+    def name(self, process: str) -> str:
+        """The supervisor name (pid and log file) of a process."""
+        return f"{self.name_prefix}{process}"
+
+    def start(self, timeout: float = 60) -> None:
+        """Start every process and wait until the public entry point reports all services healthy."""
+        for name, argv, env in self.process_table():
+            processes.start_process(name, argv, env, self.run_dir)
+        for service in SERVICES:
+            log = processes.log_file(self.name(service), self.run_dir)
+            processes.wait_http(f"{self.url(service)}/healthz", timeout, log=log)
+
+    def start_one(self, process: str) -> int:
+        """(Re)start one process by its name without prefix, e.g. `settlement-relay`."""
+        for name, argv, env in self.process_table():
+            if name == self.name(process):
+                return processes.start_process(name, argv, env, self.run_dir)
+        raise KeyError(process)
+
+    def stop(self) -> None:
+        """Stop every process of this platform (not Kafka or PostgreSQL)."""
+        for name, _, _ in reversed(self.process_table()):
+            processes.stop_process(name, self.run_dir)

@@ -46,8 +46,15 @@ class Desk:
         """Open a case."""
         return self.app.create_case(process, data, who, idempotency_key=key)
 
-    def act(self, ack: CaseAck, who: Actor, action: str, data: dict[str, Any] | None = None,
-            comment: str | None = None, version: int | None = None) -> CaseAck:
+    def act(
+        self,
+        ack: CaseAck,
+        who: Actor,
+        action: str,
+        data: dict[str, Any] | None = None,
+        comment: str | None = None,
+        version: int | None = None,
+    ) -> CaseAck:
         """Act at the case's current version (or an explicit one)."""
         case_id = UUID(ack.case_id)
         current = self.app.get_case(case_id).version if version is None else version

@@ -16,16 +16,33 @@ AUDITOR = staff("aud-1", "auditor")
 FIRST, SECOND = staff("fr-1", "first_reviewer"), staff("sr-1", "second_reviewer")
 FINANCE, SYSTEM = staff("fin-1", "finance"), staff("sys", "system")
 
-DECLARATION = {"fixmedins_code": "H52010000001", "fixmedins_name": "贵阳市第一人民医院", "admdvs": "520102",
-               "setl_ym": "202609", "setl_cnt": 12, "declared_amount": "100000.50"}
+DECLARATION = {
+    "fixmedins_code": "H52010000001",
+    "fixmedins_name": "贵阳市第一人民医院",
+    "admdvs": "520102",
+    "setl_ym": "202609",
+    "setl_cnt": 12,
+    "declared_amount": "100000.50",
+}
 UNIT = {"emp_no": "52011500001", "emp_name": "金华园社区", "admdvs": "520115"}
 
 
 def person(first17: str = "52011519850312002", gend: str = "2", **extra: str) -> dict[str, str]:
     born = f"{first17[6:10]}-{first17[10:12]}-{first17[12:14]}"
-    return {"certno": valid_certno(first17), "psn_name": "王芳", "naty": "01", "gend": gend, "brdy": born,
-            "begndate": "2026-01-01", "fst_insu_ym": "202601", "psn_type": "11", "clct_grade": "1",
-            "clct_way": "1", "max_acct_prd": "202612", **extra}
+    return {
+        "certno": valid_certno(first17),
+        "psn_name": "王芳",
+        "naty": "01",
+        "gend": gend,
+        "brdy": born,
+        "begndate": "2026-01-01",
+        "fst_insu_ym": "202601",
+        "psn_type": "11",
+        "clct_grade": "1",
+        "clct_way": "1",
+        "max_acct_prd": "202612",
+        **extra,
+    }
 
 
 def _wrong_check_digit(certno: str) -> str:
@@ -41,18 +58,31 @@ def test_monthly_settlement_carries_and_sums_the_amounts(settlement: Desk) -> No
     ack = settlement.create("P079", DECLARATION, HOSPITAL)
     assert ack.stage == "receive"
     ack = settlement.act(ack, REG, "receive")
-    ack = settlement.act(ack, AUDITOR, "violation_deduction", {"deductions": [
-        {"kind": "ordinary", "amount": "100.25", "reason": "超限价"},
-        {"kind": "penalty", "amount": "200", "reason": "二倍处罚"},
-    ]})
+    ack = settlement.act(
+        ack,
+        AUDITOR,
+        "violation_deduction",
+        {
+            "deductions": [
+                {"kind": "ordinary", "amount": "100.25", "reason": "超限价"},
+                {"kind": "penalty", "amount": "200", "reason": "二倍处罚"},
+            ]
+        },
+    )
     ack = settlement.act(ack, REG, "generate")
     data = settlement.app.get_case(UUID(ack.case_id)).data
-    assert (data["ordinary_deduction"], data["penalty_deduction"], data["deduction_total"]) == \
-        ("100.25", "200.00", "300.25")
+    assert (data["ordinary_deduction"], data["penalty_deduction"], data["deduction_total"]) == (
+        "100.25",
+        "200.00",
+        "300.25",
+    )
     assert data["payable_amount"] == "99700.25"
     for who, action, step in [
-        (FIRST, "approve", {}), (SECOND, "approve", {}), (REG2, "print_slips", {}),
-        (REG2, "merge_and_print", {"merge_no": "HD001"}), (REG2, "push_to_fes", {"fes_serial_no": "F1"}),
+        (FIRST, "approve", {}),
+        (SECOND, "approve", {}),
+        (REG2, "print_slips", {}),
+        (REG2, "merge_and_print", {"merge_no": "HD001"}),
+        (REG2, "push_to_fes", {"fes_serial_no": "F1"}),
         (FINANCE, "disburse", {"disbursed_amount": "99700.25", "bank_voucher_no": "B1"}),
         (SYSTEM, "write_back", {}),
     ]:
@@ -62,8 +92,14 @@ def test_monthly_settlement_carries_and_sums_the_amounts(settlement: Desk) -> No
 
 def test_disbursing_a_different_amount_is_refused(settlement: Desk) -> None:
     ack = settlement.create("P079", DECLARATION, HOSPITAL)
-    for who, action in [(REG, "receive"), (AUDITOR, "violation_deduction"), (REG, "generate"), (FIRST, "approve"),
-                        (SECOND, "approve"), (REG2, "print_slips")]:
+    for who, action in [
+        (REG, "receive"),
+        (AUDITOR, "violation_deduction"),
+        (REG, "generate"),
+        (FIRST, "approve"),
+        (SECOND, "approve"),
+        (REG2, "print_slips"),
+    ]:
         ack = settlement.act(ack, who, action)
     ack = settlement.act(ack, REG2, "merge_and_print", {"merge_no": "HD1"})
     ack = settlement.act(ack, REG2, "push_to_fes", {"fes_serial_no": "F1"})
@@ -75,15 +111,20 @@ def test_disbursing_a_different_amount_is_refused(settlement: Desk) -> None:
 def test_deductions_may_not_exceed_the_declared_amount(settlement: Desk) -> None:
     ack = settlement.act(settlement.create("P079", DECLARATION, HOSPITAL), REG, "receive")
     with pytest.raises(InvalidInput) as err:
-        settlement.act(ack, AUDITOR, "violation_deduction",
-                       {"deductions": [{"kind": "penalty", "amount": "100000.51", "reason": "x"}]})
+        settlement.act(
+            ack,
+            AUDITOR,
+            "violation_deduction",
+            {"deductions": [{"kind": "penalty", "amount": "100000.51", "reason": "x"}]},
+        )
     assert err.value.code == "DEDUCTION_EXCEEDS_DECLARED"
 
 
 def test_step_back_one_stage_at_a_time_withdraws_that_stages_data(settlement: Desk) -> None:
     ack = settlement.act(settlement.create("P079", DECLARATION, HOSPITAL), REG, "receive")
-    ack = settlement.act(ack, AUDITOR, "violation_deduction",
-                         {"deductions": [{"kind": "ordinary", "amount": "10", "reason": "x"}]})
+    ack = settlement.act(
+        ack, AUDITOR, "violation_deduction", {"deductions": [{"kind": "ordinary", "amount": "10", "reason": "x"}]}
+    )
     ack = settlement.act(ack, REG, "generate")
     ack = settlement.act(ack, FIRST, "step_back", comment="金额有误，退回生成")
     assert ack.stage == "generate"
@@ -241,8 +282,13 @@ def test_missing_field_is_named(desk_for: Callable[[str], Desk]) -> None:
 
 def test_remote_care_filing_amend_revoke_and_back(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P044")
-    filing = {"certno": valid_certno("52010219560101002"), "psn_name": "赵秀兰", "admdvs": "520102",
-              "resettle_admdvs": "440300", "begndate": "2026-12-01"}
+    filing = {
+        "certno": valid_certno("52010219560101002"),
+        "psn_name": "赵秀兰",
+        "admdvs": "520102",
+        "resettle_admdvs": "440300",
+        "begndate": "2026-12-01",
+    }
     ack = desk.create("P044", filing, REG)
     assert ack.stage == "review"
     with pytest.raises(Conflict):
@@ -263,8 +309,15 @@ def test_remote_care_filing_amend_revoke_and_back(desk_for: Callable[[str], Desk
 
 def test_monitoring_with_appeal_and_without(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P072")
-    suspicion = {"task_type": "事后审核", "task_name": "10月门诊", "mdtrt_id": "MD1", "fixmedins_code": "H52010000001",
-                 "rule_code": "R1", "admdvs": "520102", "suspect_amount": "1840.00"}
+    suspicion = {
+        "task_type": "事后审核",
+        "task_name": "10月门诊",
+        "mdtrt_id": "MD1",
+        "fixmedins_code": "H52010000001",
+        "rule_code": "R1",
+        "admdvs": "520102",
+        "suspect_amount": "1840.00",
+    }
     panel = staff("panel-1", "panel")
     ack = desk.create("P072", suspicion, SYSTEM)
     with pytest.raises(InvalidInput) as err:
@@ -278,8 +331,9 @@ def test_monitoring_with_appeal_and_without(desk_for: Callable[[str], Desk]) -> 
     assert desk.app.get_case(UUID(ack.case_id)).data["compensation_amount"] == "1000.00"
     assert desk.act(ack, AUDITOR, "close").stage == "completed"
 
-    other = desk.act(desk.create("P072", {**suspicion, "mdtrt_id": "MD2"}, SYSTEM), FIRST, "approve",
-                     {"is_violation": False})
+    other = desk.act(
+        desk.create("P072", {**suspicion, "mdtrt_id": "MD2"}, SYSTEM), FIRST, "approve", {"is_violation": False}
+    )
     other = desk.act(other, SECOND, "skip")  # no appeal came
     assert other.stage == "second_review"
     assert desk.act(other, SECOND, "step_back", comment="等待申诉").stage == "appeal"

@@ -16,7 +16,10 @@ from ybj_treatment.processes import PROCESSES as TREATMENT
 
 CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "catalogue" / "processes.yaml"
 DEFINITIONS: list[ProcessDefinition] = [
-    *ENROLLMENT.values(), *TREATMENT.values(), *SETTLEMENT.values(), *SUPERVISION.values(),
+    *ENROLLMENT.values(),
+    *TREATMENT.values(),
+    *SETTLEMENT.values(),
+    *SUPERVISION.values(),
 ]
 # Stages the engine needs that the catalogue leaves implicit, with the reason.
 ENGINE_ONLY_STAGES = {("P072", "register")}  # a case opens when the rules engine flags a visit
@@ -49,8 +52,12 @@ def test_definition_matches_catalogue(definition: ProcessDefinition, catalogue: 
 
 
 def test_each_service_runs_only_its_own_processes() -> None:
-    for service, processes in [("enrollment", ENROLLMENT), ("treatment", TREATMENT), ("settlement", SETTLEMENT),
-                               ("supervision", SUPERVISION)]:
+    for service, processes in [
+        ("enrollment", ENROLLMENT),
+        ("treatment", TREATMENT),
+        ("settlement", SETTLEMENT),
+        ("supervision", SUPERVISION),
+    ]:
         assert {p.service for p in processes.values()} == {service}
 
 

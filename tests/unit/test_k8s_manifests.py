@@ -135,9 +135,7 @@ RESOURCE_DOCS = resource_documents()
 # ------------------------------------------------------------------- minimal kustomize emulation
 
 
-SUPPORTED_KUSTOMIZATION_FIELDS = frozenset(
-    {"apiVersion", "kind", "namespace", "resources", "images", "patches"}
-)
+SUPPORTED_KUSTOMIZATION_FIELDS = frozenset({"apiVersion", "kind", "namespace", "resources", "images", "patches"})
 
 
 def _pointer(path: str) -> list[str]:
@@ -411,9 +409,7 @@ def test_expected_deployments_exist(rendered: list[Manifest]) -> None:
 
 
 def test_deployment_commands(rendered: list[Manifest]) -> None:
-    allowed = {
-        ("python", "-m", f"ybj_{svc}", verb) for svc in SERVICES for verb in ("serve", "relay", "project")
-    }
+    allowed = {("python", "-m", f"ybj_{svc}", verb) for svc in SERVICES for verb in ("serve", "relay", "project")}
     for name, deployment in of_kind(rendered, "Deployment").items():
         svc, _, role = name.rpartition("-")
         (container,) = containers(deployment)

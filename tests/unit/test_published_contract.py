@@ -14,8 +14,14 @@ from ybj_kernel.envelope import event_id
 from ybj_query.projection import PoisonMessage, check_envelope, fold_layers, merged
 
 REG, AUDITOR, FIRST = staff("reg-1", "registrar"), staff("aud-1", "auditor"), staff("fr-1", "first_reviewer")
-DECLARATION = {"fixmedins_code": "H52010000001", "fixmedins_name": "医院", "admdvs": "520102",
-               "setl_ym": "202609", "setl_cnt": 3, "declared_amount": "500.00"}
+DECLARATION = {
+    "fixmedins_code": "H52010000001",
+    "fixmedins_name": "医院",
+    "admdvs": "520102",
+    "setl_ym": "202609",
+    "setl_cnt": 3,
+    "declared_amount": "500.00",
+}
 
 
 def _envelopes(desk: Desk) -> list[dict[str, Any]]:
@@ -28,7 +34,9 @@ def walked(desk_for: Callable[[str], Desk]) -> tuple[Desk, str]:
     desk = desk_for("P079")
     ack = desk.create("P079", DECLARATION, staff("H52010000001", "institution"))
     ack = desk.act(ack, REG, "receive")
-    ack = desk.act(ack, AUDITOR, "violation_deduction", {"deductions": [{"kind": "ordinary", "amount": "5", "reason": "x"}]})
+    ack = desk.act(
+        ack, AUDITOR, "violation_deduction", {"deductions": [{"kind": "ordinary", "amount": "5", "reason": "x"}]}
+    )
     ack = desk.act(ack, REG, "generate")
     ack = desk.act(ack, FIRST, "step_back", comment="退回重新生成")
     return desk, ack.case_id
@@ -39,15 +47,23 @@ def test_envelopes_carry_the_cloudevents_attributes(walked: tuple[Desk, str]) ->
     envelopes = _envelopes(desk)
     assert [e["caseversion"] for e in envelopes] == [1, 2, 3, 4, 5]
     assert [e["eventname"] for e in envelopes] == [
-        "SettlementDeclared", "DeclarationReceived", "ViolationDeductionApplied", "SettlementGenerated", "SteppedBack",
+        "SettlementDeclared",
+        "DeclarationReceived",
+        "ViolationDeductionApplied",
+        "SettlementGenerated",
+        "SteppedBack",
     ]
     last = envelopes[-1]
     assert last["specversion"] == "1.0"
     assert last["type"] == "cn.ybj.settlement.case.SteppedBack.v1"
     assert last["source"] == "/ybj/settlement"
     assert (last["subject"], last["caseid"], last["processid"]) == (case_id, case_id, "P079")
-    assert (last["stagefrom"], last["stageto"], last["actor"], last["actorrole"]) == \
-        ("first_review", "generate", "fr-1", "first_reviewer")
+    assert (last["stagefrom"], last["stageto"], last["actor"], last["actorrole"]) == (
+        "first_review",
+        "generate",
+        "fr-1",
+        "first_reviewer",
+    )
     assert last["admdvs"] == "520102"
     assert last["comment"] == "退回重新生成"
     assert last["id"] == event_id(UUID(case_id), 5)
@@ -69,9 +85,19 @@ def test_folding_the_published_events_gives_the_aggregates_data(walked: tuple[De
 def test_claims_are_not_published(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P019")
     unit = {"emp_no": "1", "emp_name": "社区", "admdvs": "520115"}
-    person = {"certno": "11010519491231002X", "psn_name": "张三", "naty": "01", "gend": "2", "brdy": "1949-12-31",
-              "begndate": "2026-01-01", "fst_insu_ym": "202601", "psn_type": "11", "clct_grade": "1",
-              "clct_way": "1", "max_acct_prd": "202612"}
+    person = {
+        "certno": "11010519491231002X",
+        "psn_name": "张三",
+        "naty": "01",
+        "gend": "2",
+        "brdy": "1949-12-31",
+        "begndate": "2026-01-01",
+        "fst_insu_ym": "202601",
+        "psn_type": "11",
+        "clct_grade": "1",
+        "clct_way": "1",
+        "max_acct_prd": "202612",
+    }
     desk.act(desk.create("P019", unit, REG), REG, "register", person)
     assert len(desk.app.recorder.select_notifications(start=None, limit=100)) == 3  # two case events, one claim
     assert [e["eventname"] for e in _envelopes(desk)] == ["ResidenceUnitSelected", "Registered"]

@@ -50,8 +50,14 @@ class Seeder:
     staff: Staff
     created: list[dict[str, Any]] = field(default_factory=list)
 
-    def case(self, key: str, process: str, who: tuple[str, str], data: dict[str, Any],
-             steps: list[tuple[tuple[str, str], str, dict[str, Any], str | None]]) -> dict[str, Any]:
+    def case(
+        self,
+        key: str,
+        process: str,
+        who: tuple[str, str],
+        data: dict[str, Any],
+        steps: list[tuple[tuple[str, str], str, dict[str, Any], str | None]],
+    ) -> dict[str, Any]:
         """Create (idempotently, by `key`) and apply the steps: ((user, role), action, data, comment)."""
         ack = self._post("/api/v1/cases", {"process": process, "data": data}, who, {"Idempotency-Key": f"demo-{key}"})
         if ack["version"] == 1:
@@ -89,72 +95,156 @@ def seed(base_url: str, key_dir: Path) -> list[dict[str, Any]]:
 
 def _person(first17: str, name: str, gend: str) -> dict[str, Any]:
     born = f"{first17[6:10]}-{first17[10:12]}-{first17[12:14]}"
-    return {"certno": certno(first17), "psn_name": name, "naty": "01", "gend": gend, "brdy": born,
-            "begndate": f"{date.today().year}-01-01", "fst_insu_ym": f"{date.today().year}01", "psn_type": "11",
-            "clct_grade": "1", "clct_way": "1", "max_acct_prd": f"{date.today().year}12"}
+    return {
+        "certno": certno(first17),
+        "psn_name": name,
+        "naty": "01",
+        "gend": gend,
+        "brdy": born,
+        "begndate": f"{date.today().year}-01-01",
+        "fst_insu_ym": f"{date.today().year}01",
+        "psn_type": "11",
+        "clct_grade": "1",
+        "clct_way": "1",
+        "max_acct_prd": f"{date.today().year}12",
+    }
 
 
 def _enrollment(s: Seeder) -> None:
     unit = {"emp_no": "52011500001", "emp_name": "观山湖区金华园社区", "admdvs": "520115"}
     s.case("p019-1", "P019", REG, unit, [(REG, "register", _person("52011519850312001", "王芳", "2"), None)])
     s.case("p019-2", "P019", REG, unit, [])
-    s.case("p019-3", "P019", REG, unit, [
-        (REG, "register", _person("52011520010101003", "李强", "1"), None),
-        (REG, "cancel", {}, "参保人申请撤消：已在外省参保"),
-    ])
+    s.case(
+        "p019-3",
+        "P019",
+        REG,
+        unit,
+        [
+            (REG, "register", _person("52011520010101003", "李强", "1"), None),
+            (REG, "cancel", {}, "参保人申请撤消：已在外省参保"),
+        ],
+    )
 
 
 def _treatment(s: Seeder) -> None:
-    filing = {"certno": certno("52010219560101002"), "psn_name": "赵秀兰", "admdvs": "520102",
-              "resettle_admdvs": "440300", "begndate": date.today().isoformat(), "tel": "13800000000"}
+    filing = {
+        "certno": certno("52010219560101002"),
+        "psn_name": "赵秀兰",
+        "admdvs": "520102",
+        "resettle_admdvs": "440300",
+        "begndate": date.today().isoformat(),
+        "tel": "13800000000",
+    }
     s.case("p044-1", "P044", REG, filing, [(FIRST, "approve", {}, "材料齐全")])
     s.case("p044-2", "P044", REG, {**filing, "certno": certno("52010219580505001"), "psn_name": "孙建国"}, [])
-    s.case("p044-3", "P044", REG, {**filing, "certno": certno("52010219600808003"), "psn_name": "周玉梅"}, [
-        (FIRST, "approve", {}, None),
-        (REG, "amend", {"resettle_admdvs": "330100", "resettle_addr": "杭州市西湖区"}, "安置地变更"),
-    ])
+    s.case(
+        "p044-3",
+        "P044",
+        REG,
+        {**filing, "certno": certno("52010219600808003"), "psn_name": "周玉梅"},
+        [
+            (FIRST, "approve", {}, None),
+            (REG, "amend", {"resettle_admdvs": "330100", "resettle_addr": "杭州市西湖区"}, "安置地变更"),
+        ],
+    )
 
 
 def _settlement(s: Seeder) -> None:
-    declaration = {"fixmedins_code": "H52010000001", "fixmedins_name": "贵阳市第一人民医院", "admdvs": "520102",
-                   "setl_ym": last_month(), "setl_cnt": 1832, "declared_amount": "1268450.36"}
-    deductions = {"deductions": [
-        {"kind": "ordinary", "amount": "3250.00", "reason": "超限价收费", "source": "audit"},
-        {"kind": "penalty", "amount": "6500.00", "reason": "分解住院，二倍处罚", "source": "manual"},
-    ]}
-    full = [(REG, "receive", {}, None), (AUDITOR, "violation_deduction", deductions, None), (REG, "generate", {}, None),
-            (FIRST, "approve", {}, "初审通过"), (SECOND, "approve", {}, "复审通过"), (REG2, "print_slips", {}, None),
-            (REG2, "merge_and_print", {"merge_no": "HD202611001"}, None),
-            (REG2, "push_to_fes", {"fes_serial_no": "FES20261125001"}, None),
-            (FINANCE, "disburse", {"disbursed_amount": "1258700.36", "bank_voucher_no": "BK0001"}, None),
-            (SYSTEM, "write_back", {"finance_flag": "1"}, None)]
-    s.case("p079-1", "P079", HOSPITAL, declaration, full)
-    second = {**declaration, "fixmedins_code": "H52010000002", "fixmedins_name": "贵州医科大学附属医院",
-              "declared_amount": "2310000.00"}
-    s.case("p079-2", "P079", ("H52010000002", "institution"), second, [
-        (REG, "receive", {}, None), (AUDITOR, "violation_deduction", {"deductions": []}, None),
+    declaration = {
+        "fixmedins_code": "H52010000001",
+        "fixmedins_name": "贵阳市第一人民医院",
+        "admdvs": "520102",
+        "setl_ym": last_month(),
+        "setl_cnt": 1832,
+        "declared_amount": "1268450.36",
+    }
+    deductions = {
+        "deductions": [
+            {"kind": "ordinary", "amount": "3250.00", "reason": "超限价收费", "source": "audit"},
+            {"kind": "penalty", "amount": "6500.00", "reason": "分解住院，二倍处罚", "source": "manual"},
+        ]
+    }
+    full = [
+        (REG, "receive", {}, None),
+        (AUDITOR, "violation_deduction", deductions, None),
         (REG, "generate", {}, None),
-    ])
-    third = {**declaration, "fixmedins_code": "P52010000003", "fixmedins_name": "一树药业连锁第三药房",
-             "declared_amount": "58230.10"}
-    s.case("p079-3", "P079", ("P52010000003", "institution"), third, [
-        (REG, "receive", {}, None), (AUDITOR, "violation_deduction", {"deductions": []}, None),
-        (REG, "generate", {}, None), (FIRST, "approve", {}, None),
-        (SECOND, "step_back", {}, "申报笔数与纸质汇总表不一致，退回初审"),
-    ])
+        (FIRST, "approve", {}, "初审通过"),
+        (SECOND, "approve", {}, "复审通过"),
+        (REG2, "print_slips", {}, None),
+        (REG2, "merge_and_print", {"merge_no": "HD202611001"}, None),
+        (REG2, "push_to_fes", {"fes_serial_no": "FES20261125001"}, None),
+        (FINANCE, "disburse", {"disbursed_amount": "1258700.36", "bank_voucher_no": "BK0001"}, None),
+        (SYSTEM, "write_back", {"finance_flag": "1"}, None),
+    ]
+    s.case("p079-1", "P079", HOSPITAL, declaration, full)
+    second = {
+        **declaration,
+        "fixmedins_code": "H52010000002",
+        "fixmedins_name": "贵州医科大学附属医院",
+        "declared_amount": "2310000.00",
+    }
+    s.case(
+        "p079-2",
+        "P079",
+        ("H52010000002", "institution"),
+        second,
+        [
+            (REG, "receive", {}, None),
+            (AUDITOR, "violation_deduction", {"deductions": []}, None),
+            (REG, "generate", {}, None),
+        ],
+    )
+    third = {
+        **declaration,
+        "fixmedins_code": "P52010000003",
+        "fixmedins_name": "一树药业连锁第三药房",
+        "declared_amount": "58230.10",
+    }
+    s.case(
+        "p079-3",
+        "P079",
+        ("P52010000003", "institution"),
+        third,
+        [
+            (REG, "receive", {}, None),
+            (AUDITOR, "violation_deduction", {"deductions": []}, None),
+            (REG, "generate", {}, None),
+            (FIRST, "approve", {}, None),
+            (SECOND, "step_back", {}, "申报笔数与纸质汇总表不一致，退回初审"),
+        ],
+    )
 
 
 def _supervision(s: Seeder) -> None:
-    suspicion = {"task_type": "事后审核", "task_name": f"{last_month()} 门诊智能审核", "mdtrt_id": "MD20261001001",
-                 "fixmedins_code": "H52010000001", "rule_code": "R-重复收费", "admdvs": "520102",
-                 "suspect_amount": "1840.00"}
-    s.case("p072-1", "P072", SYSTEM, suspicion, [
-        (FIRST, "approve", {"is_violation": True, "vola_amt": "1840.00"}, None),
-        (HOSPITAL, "appeal", {"appeal_reason": "系不同日期两次检查，非重复收费"}, None),
-        (SECOND, "approve", {"is_violation": False, "vola_amt": "0"}, "申诉成立"),
-        (PANEL, "approve", {"is_violation": False, "vola_amt": "0"}, "合议认定不违规"),
-        (SYSTEM, "compensation", {}, None), (AUDITOR, "close", {}, None),
-    ])
-    s.case("p072-2", "P072", SYSTEM, {**suspicion, "mdtrt_id": "MD20261001002", "suspect_amount": "620.50"}, [
-        (FIRST, "approve", {"is_violation": True, "vola_amt": "620.50"}, None),
-    ])
+    suspicion = {
+        "task_type": "事后审核",
+        "task_name": f"{last_month()} 门诊智能审核",
+        "mdtrt_id": "MD20261001001",
+        "fixmedins_code": "H52010000001",
+        "rule_code": "R-重复收费",
+        "admdvs": "520102",
+        "suspect_amount": "1840.00",
+    }
+    s.case(
+        "p072-1",
+        "P072",
+        SYSTEM,
+        suspicion,
+        [
+            (FIRST, "approve", {"is_violation": True, "vola_amt": "1840.00"}, None),
+            (HOSPITAL, "appeal", {"appeal_reason": "系不同日期两次检查，非重复收费"}, None),
+            (SECOND, "approve", {"is_violation": False, "vola_amt": "0"}, "申诉成立"),
+            (PANEL, "approve", {"is_violation": False, "vola_amt": "0"}, "合议认定不违规"),
+            (SYSTEM, "compensation", {}, None),
+            (AUDITOR, "close", {}, None),
+        ],
+    )
+    s.case(
+        "p072-2",
+        "P072",
+        SYSTEM,
+        {**suspicion, "mdtrt_id": "MD20261001002", "suspect_amount": "620.50"},
+        [
+            (FIRST, "approve", {"is_violation": True, "vola_amt": "620.50"}, None),
+        ],
+    )

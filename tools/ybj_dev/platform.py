@@ -59,11 +59,17 @@ class Platform:
         table: list[tuple[str, list[str], dict[str, str]]] = []
         for i, service in enumerate(DOMAIN_SERVICES):
             table.append((self.name(service), [python, "-m", f"ybj_{service}", "serve"], self.env(service)))
-            table.append((self.name(f"{service}-relay"), [python, "-m", f"ybj_{service}", "relay"],
-                          self.env(service, i)))
+            table.append(
+                (self.name(f"{service}-relay"), [python, "-m", f"ybj_{service}", "relay"], self.env(service, i))
+            )
         table.append((self.name("query"), [python, "-m", "ybj_query", "serve"], self.env("query")))
-        table.append((self.name("query-projector"), [python, "-m", "ybj_query", "project"],
-                      self.env("query", len(DOMAIN_SERVICES))))
+        table.append(
+            (
+                self.name("query-projector"),
+                [python, "-m", "ybj_query", "project"],
+                self.env("query", len(DOMAIN_SERVICES)),
+            )
+        )
         return table
 
     def name(self, process: str) -> str:

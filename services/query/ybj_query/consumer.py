@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer
+from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
 from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
 
 from ybj_query.models import READ_MODELS, SCHEMA, metadata, positions
@@ -102,9 +102,7 @@ class Projector:
         if group:
             self.consumer.subscribe(self.topics, listener=_SeekToStored(self))
         else:
-            tps = [
-                TopicPartition(t, p) for t in self.topics for p in sorted(self.consumer.partitions_for_topic(t) or ())
-            ]
+            tps = await partitions_of(self.bootstrap, self.topics)
             self.consumer.assign(tps)
             await self.seek_to_stored(tps)
         self._producer = idempotent_producer(self.bootstrap)
@@ -113,7 +111,7 @@ class Projector:
     async def stop(self) -> None:
         """Disconnect."""
         if self.consumer is not None:
-            await self.consumer.stop()
+            await stop_consumer(self.consumer)
         if self._producer is not None:
             await self._producer.stop()
 

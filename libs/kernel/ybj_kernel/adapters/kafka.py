@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
@@ -52,3 +52,32 @@ async def _retry_connect(start: object, attempts: int = 30) -> None:
                 raise
             log.warning("Kafka not reachable yet, retrying")
             await asyncio.sleep(1)
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer; a group-less consumer stopped soon after start raises CancelledError (aiokafka #647)."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # a real cancellation of our own task
+
+
+async def partitions_of(bootstrap: str, names: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of the given topics, from the broker's metadata."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await _retry_connect(admin.start)
+    try:
+        described = await admin.describe_topics(list(names))
+    finally:
+        await admin.close()
+    return sorted(
+        (
+            TopicPartition(t["topic"], p["partition"])
+            for t in described
+            if t["error_code"] == 0
+            for p in t["partitions"]
+        ),
+        key=lambda tp: (tp.topic, tp.partition),
+    )

@@ -205,7 +205,7 @@ def _cancel(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> Dec
     reason = _reason(cmd)
     if case.stage == CANCELLED:
         raise _not_allowed("cancel", case.stage)
-    allowed = set(p.register.roles)
+    allowed = set(p.register.roles) | set(p.cancel_roles)
     if not p.is_terminal(case.stage):
         allowed |= set(p.stage(case.stage).roles)
     role = actor.acting_as(allowed)

@@ -70,6 +70,8 @@ class ProcessDefinition:
     register: Stage
     stages: tuple[Stage, ...]
     extra_actions: tuple[ExtraAction, ...] = ()
+    # Besides whoever registered the case or holds its current stage, these roles may cancel (撤消) it.
+    cancel_roles: tuple[str, ...] = ("registrar",)
     extra_terminal_stages: frozenset[str] = field(default_factory=frozenset)
 
     def stage(self, key: str) -> Stage:
@@ -142,8 +144,17 @@ def _describe_actions(p: ProcessDefinition) -> list[dict[str, Any]]:
             actions.append({"name": "reject", "roles": list(s.roles), "from_stage": s.key, "reason_required": True})
         if s.optional:
             actions.append({"name": "skip", "roles": list(s.roles), "from_stage": s.key})
+    # Roles of step_back and cancel depend on the stage: the one being undone, the current one, the registrar.
     actions.append({"name": "step_back", "from_stage": "*", "reason_required": True})
-    actions.append({"name": "cancel", "from_stage": "*", "reason_required": True})
+    actions.append(
+        {
+            "name": "cancel",
+            "from_stage": "*",
+            "reason_required": True,
+            "roles": sorted({*p.register.roles, *p.cancel_roles}),
+            "plus_current_stage_roles": True,
+        }
+    )
     for a in p.extra_actions:
         actions.append(
             {

@@ -19,6 +19,7 @@ from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
 from ybj_kernel.entrypoints.command_api import create_command_api
 from ybj_kernel.settings import Settings
 
+
 def bootstrap(
     app_class: type[CaseApplication], settings: Settings, definitions: dict[str, object] | None = None
 ) -> CaseApplication:

@@ -1,0 +1,152 @@
+"""Integration fixtures: one real platform (Kafka, PostgreSQL, every service process) per test session.
+
+The platform uses its own database, topic prefix and ports, so it runs beside `make run` without touching it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ybj_dev import infra, processes
+from ybj_dev.platform import Platform
+from ybj_kernel.auth import ensure_dev_keys, issue_token
+from ybj_kernel.domain.identity import certno_check_digit
+
+
+def valid_certno(first17: str) -> str:
+    """Complete 17 digits with their GB 11643 check character."""
+    return first17 + certno_check_digit(first17)
+
+
+@dataclass
+class Api:
+    """A client of the public entry point, acting as named staff of 贵阳 (520100) unless told otherwise."""
+
+    platform: Platform
+    client: httpx.Client
+    key_dir: Path
+    _tokens: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def token(self, user: str, role: str, admdvs: str = "520100") -> str:
+        """A bearer token signed with the development key the services trust."""
+        if (user, role, admdvs) not in self._tokens:
+            private = (self.key_dir / "jwt-private.pem").read_bytes()
+            self._tokens[(user, role, admdvs)] = issue_token(private, user, [role], admdvs)
+        return self._tokens[(user, role, admdvs)]
+
+    def headers(self, who: tuple[str, str] | tuple[str, str, str], **extra: str) -> dict[str, str]:
+        """Authorization (and any extra) headers for one staff member."""
+        return {"Authorization": f"Bearer {self.token(*who)}", **extra}
+
+    def create(
+        self, process: str, data: dict[str, Any], who: tuple[str, str] | tuple[str, str, str], key: str | None = None
+    ) -> httpx.Response:
+        """POST /api/v1/cases."""
+        extra = {"Idempotency-Key": key} if key else {}
+        return self.client.post(
+            "/api/v1/cases", json={"process": process, "data": data}, headers=self.headers(who, **extra)
+        )
+
+    def act(
+        self,
+        case: dict[str, Any],
+        who: tuple[str, str] | tuple[str, str, str],
+        action: str,
+        data: dict[str, Any] | None = None,
+        comment: str | None = None,
+        version: int | None = None,
+    ) -> httpx.Response:
+        """POST /api/v1/cases/{id}/actions at the version last seen (or an explicit one)."""
+        body = {
+            "action": action,
+            "expected_version": version or case["version"],
+            "data": data or {},
+            "comment": comment,
+        }
+        return self.client.post(f"/api/v1/cases/{case['case_id']}/actions", json=body, headers=self.headers(who))
+
+    def step(
+        self,
+        case: dict[str, Any],
+        who: tuple[str, str] | tuple[str, str, str],
+        action: str,
+        data: dict[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> dict[str, Any]:
+        """Act and insist on success; return the new acknowledgement."""
+        response = self.act(case, who, action, data, comment)
+        assert response.status_code == 200, response.text
+        ack: dict[str, Any] = response.json()
+        return ack
+
+    def wait_visible(self, case_id: str, version: int, timeout: float = 15.0) -> dict[str, Any]:
+        """Poll the query API until the read model shows the case at `version` (eventual consistency)."""
+        deadline = time.monotonic() + timeout
+        reader = ("auditor-q", "auditor", "520000")
+        while True:
+            response = self.client.get(f"/api/v1/cases/{case_id}", headers=self.headers(reader))
+            if response.status_code == 200 and response.json()["version"] >= version:
+                view: dict[str, Any] = response.json()
+                return view
+            if time.monotonic() > deadline:
+                raise AssertionError(f"case {case_id} not at version {version} in time: {response.text}")
+            time.sleep(0.05)
+
+    def history(self, case_id: str) -> list[dict[str, Any]]:
+        """GET /api/v1/cases/{id}/history as a provincial auditor."""
+        response = self.client.get(
+            f"/api/v1/cases/{case_id}/history", headers=self.headers(("auditor-q", "auditor", "520000"))
+        )
+        assert response.status_code == 200, response.text
+        entries: list[dict[str, Any]] = response.json()
+        return entries
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[Platform]:
+    """Start Kafka and PostgreSQL (if needed) and a whole platform on a fresh database and topic prefix."""
+    run_dir = infra.default_run_dir()
+    already_running = not infra.status(run_dir)["kafka"].startswith("stopped")
+    env = infra.infra_up(run_dir)
+    suffix = uuid.uuid4().hex[:8]
+    database = f"ybj_test_{suffix}"
+    dsn = infra.create_database(env["YBJ_PG_DSN"], database)
+    ensure_dev_keys(run_dir / "keys" / "jwt-private.pem", run_dir / "keys" / "jwt-public.pem")
+    p = Platform(
+        run_dir,
+        dsn,
+        env["YBJ_KAFKA_BOOTSTRAP"],
+        topic_prefix=f"ybjtest{suffix}",
+        base_port=18080,
+        grpc_base_port=51051,
+        metrics_base_port=19101,
+        name_prefix="test-",
+    )
+    try:
+        p.start(timeout=90)
+        yield p
+    finally:
+        p.stop()
+        infra.drop_database(env["YBJ_PG_DSN"], database)
+        if not already_running:
+            infra.infra_down(run_dir)
+
+
+@pytest.fixture(scope="session")
+def api(platform: Platform) -> Iterator[Api]:
+    """A client of the platform's public entry point."""
+    with httpx.Client(base_url=platform.url(), timeout=30) as client:
+        yield Api(platform, client, platform.run_dir / "keys")
+
+
+def log_tail(platform: Platform, process: str) -> str:
+    """The end of one process's log, for assertion messages."""
+    return processes.tail(processes.log_file(platform.name(process), platform.run_dir), 40)

@@ -6,8 +6,7 @@ import asyncio
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
+from aiokafka import AIOKafkaConsumer
 from ybj_kernel.adapters.kafka import partitions_of, stop_consumer
 
 

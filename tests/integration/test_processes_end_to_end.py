@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from ybj_dev.platform import Platform
 
 from tests.integration.conftest import Api, valid_certno
 from tests.integration.kafka_reader import published
-from ybj_dev.platform import Platform
 
 pytestmark = pytest.mark.integration
 
@@ -160,7 +160,7 @@ def test_p079_monthly_settlement_to_write_back(api: Api, platform: Platform) -> 
             {"kind": "penalty", "amount": "6500.00", "reason": "分解住院二倍处罚"},
         ]
     }
-    for who, action, data in [
+    steps: list[tuple[tuple[str, str], str, dict[str, Any]]] = [
         (REG, "receive", {}),
         (AUDITOR, "violation_deduction", deductions),
         (REG, "generate", {}),
@@ -171,7 +171,8 @@ def test_p079_monthly_settlement_to_write_back(api: Api, platform: Platform) -> 
         (REG2, "push_to_fes", {"fes_serial_no": "FES1"}),
         (FINANCE, "disburse", {"disbursed_amount": "1258700.36", "bank_voucher_no": "BK1"}),
         (SYSTEM, "write_back", {"finance_flag": "1"}),
-    ]:
+    ]
+    for who, action, data in steps:
         case = api.step(case, who, action, data)
     assert (case["stage"], case["version"]) == ("completed", 11)
 
@@ -228,14 +229,15 @@ def test_p072_intelligent_monitoring_with_appeal(api: Api) -> None:
         "suspect_amount": "1840.00",
     }
     case = api.create("P072", suspicion, SYSTEM).json()
-    for who, action, data in [
+    monitoring: list[tuple[tuple[str, str], str, dict[str, Any]]] = [
         (FIRST, "approve", {"is_violation": True, "vola_amt": "1840.00"}),
         (HOSPITAL, "appeal", {"appeal_reason": "系不同日期两次检查，非重复收费"}),
         (SECOND, "approve", {"is_violation": True, "vola_amt": "600.00"}),
         (PANEL, "approve", {"is_violation": True, "vola_amt": "600.00"}),
         (SYSTEM, "compensation", {}),
         (AUDITOR, "close", {}),
-    ]:
+    ]
+    for who, action, data in monitoring:
         case = api.step(case, who, action, data)
     view = api.wait_visible(case["case_id"], case["version"])
     assert (view["stage"], view["data"]["compensation_amount"]) == ("completed", "1240.00")

@@ -54,6 +54,7 @@ CONFIG_KEYS = frozenset(
         "YBJ_SETTLEMENT_URL",
         "YBJ_SUPERVISION_URL",
         "YBJ_LOG_LEVEL",
+        "YBJ_HTTP_HOST",
     }
 )
 PLACEHOLDER_MARKER = "CHANGE_ME"
@@ -566,6 +567,7 @@ def test_config_map(rendered: list[Manifest]) -> None:
     assert set(config) == CONFIG_KEYS
     assert config["YBJ_TOPIC_PREFIX"] == "ybj"
     assert config["YBJ_LOG_LEVEL"] == "INFO"
+    assert config["YBJ_HTTP_HOST"] == "0.0.0.0"  # in a pod, probes and Services connect from outside loopback
     services = of_kind(rendered, "Service")
     for svc in DOMAIN_SERVICES:
         assert config[f"YBJ_{svc.upper()}_URL"] == f"http://{svc}:{HTTP_PORT}"

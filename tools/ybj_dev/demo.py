@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from ybj_kernel.auth import ensure_dev_keys, issue_token
 from ybj_kernel.domain.identity import certno_check_digit
 
@@ -76,6 +75,7 @@ class Seeder:
         return result
 
 
+Step = tuple[tuple[str, str], str, dict[str, Any], str | None]  # (user, role), action, data, comment
 REG, REG2 = ("gy-reg-01", "registrar"), ("gy-reg-02", "registrar")
 FIRST, SECOND = ("gy-fr-01", "first_reviewer"), ("gy-sr-01", "second_reviewer")
 AUDITOR, FINANCE = ("gy-aud-01", "auditor"), ("gy-fin-01", "finance")
@@ -164,7 +164,7 @@ def _settlement(s: Seeder) -> None:
             {"kind": "penalty", "amount": "6500.00", "reason": "分解住院，二倍处罚", "source": "manual"},
         ]
     }
-    full = [
+    full: list[Step] = [
         (REG, "receive", {}, None),
         (AUDITOR, "violation_deduction", deductions, None),
         (REG, "generate", {}, None),

@@ -40,7 +40,7 @@ class Platform:
 
     def env(self, service: str, worker_index: int = 0) -> dict[str, str]:
         """The YBJ_* environment of one process."""
-        env = {
+        return {
             "YBJ_PG_DSN": self.pg_dsn,
             "YBJ_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "YBJ_TOPIC_PREFIX": self.topic_prefix,
@@ -51,7 +51,6 @@ class Platform:
             **{f"YBJ_{s.upper()}_URL": self.url(s) for s in DOMAIN_SERVICES},
             **self.extra_env,
         }
-        return env
 
     def process_table(self) -> list[tuple[str, list[str], dict[str, str]]]:
         """(name, argv, env) of every process of the platform."""

@@ -92,6 +92,7 @@ def rewrite_imports(text: str) -> str:
 def _write_atomically(target: Path, content: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o644)  # mkstemp creates 0600; generated code must be readable like any source file
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(content)
     os.replace(tmp, target)

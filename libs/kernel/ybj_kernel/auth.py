@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.domain.identity import admdvs_problem
@@ -39,14 +39,20 @@ def issue_token(
         raise ValueError(f"invalid admdvs {admdvs!r}: 6 digits expected")
     now = int(time.time())
     claims = {"sub": user, "roles": roles, "admdvs": admdvs, "iss": issuer, "iat": now, "exp": now + ttl_seconds}
-    return jwt.encode(claims, serialization.load_pem_private_key(private_pem, None), algorithm=ALGORITHM)  # type: ignore[arg-type]
+    key = serialization.load_pem_private_key(private_pem, None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the JWT signing key must be an Ed25519 private key")
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
 class TokenVerifier:
     """Checks bearer tokens against the public key and turns them into an Actor."""
 
     def __init__(self, public_pem: bytes, issuer: str = "ybj") -> None:
-        self._key = serialization.load_pem_public_key(public_pem)
+        key = serialization.load_pem_public_key(public_pem)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("the JWT verification key must be an Ed25519 public key")
+        self._key = key
         self._issuer = issuer
 
     def actor(self, authorization: str | None) -> Actor:
@@ -62,7 +68,7 @@ class TokenVerifier:
             claims = jwt.decode(
                 authorization[7:].strip(),
                 self._key,
-                algorithms=[ALGORITHM],  # type: ignore[arg-type]
+                algorithms=[ALGORITHM],
                 issuer=self._issuer,
                 options={"require": ["sub", "exp", "iss"]},
             )

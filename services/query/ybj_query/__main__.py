@@ -34,7 +34,8 @@ def topics(settings: Settings) -> list[str]:
 
 def serve(settings: Settings) -> None:
     """Serve the public HTTP API (and gRPC queries when the stubs are generated)."""
-    ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
+    if settings.jwt_public_key_file is None:  # local development: make the key pair once
+        ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
     engine = engine_for(settings)
     create_schema(engine)
     verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
@@ -47,7 +48,7 @@ def serve(settings: Settings) -> None:
     except ImportError:
         log.warning("gRPC stubs not generated (make proto); serving HTTP only")
     else:
-        grpc_server = start_grpc_server(engine, verifier, settings.grpc_port_for("query"))
+        grpc_server = start_grpc_server(engine, verifier, settings.grpc_port_for("query"), settings.http_host)
     try:
         uvicorn.run(
             api,

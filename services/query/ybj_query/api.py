@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import httpx
@@ -37,7 +38,7 @@ def create_query_api(
     def healthz() -> JSONResponse:
         checks = {"postgresql": _check(lambda: _ping_db(engine)), "kafka": _check(lambda: _ping_kafka(kafka_bootstrap))}
         for service, url in service_urls.items():
-            checks[service] = _check(lambda url=url: client.get(f"{url}/healthz", timeout=2).raise_for_status())
+            checks[service] = _check(partial(_ping_http, client, f"{url}/healthz"))
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
@@ -114,6 +115,10 @@ def _check(probe: Callable[[], object]) -> str:
     except Exception as exc:
         return f"down: {type(exc).__name__}"
     return "ok"
+
+
+def _ping_http(client: httpx.Client, url: str) -> None:
+    client.get(url, timeout=2).raise_for_status()
 
 
 def _ping_db(engine: Engine) -> None:

@@ -33,12 +33,12 @@ class PostgresAcceptanceNumbers:
         self._sequence = sequence
         self._pool = ConnectionPool(dsn, min_size=1, max_size=4, kwargs={"autocommit": True}, open=True)
         with self._pool.connection() as conn:
-            conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._sequence}")  # type: ignore[arg-type]
+            conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._sequence}")
 
     def __call__(self, service_code: str, admdvs: str, day: date) -> str:
         """Draw the next number; a gap after a failed command is harmless, a repeat is impossible."""
         with self._pool.connection() as conn:
-            row = conn.execute(f"SELECT nextval('{self._sequence}')").fetchone()  # type: ignore[arg-type]
+            row = conn.execute(f"SELECT nextval('{self._sequence}')").fetchone()
         assert row is not None
         return f"{service_code}{admdvs}{day:%Y%m%d}{row[0] % 100_000_000:08d}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -33,11 +34,11 @@ class RelayPosition:
         self._service = service
         with self._connect() as conn:
             conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {service}.relay_positions "  # type: ignore[arg-type]
+                f"CREATE TABLE IF NOT EXISTS {service}.relay_positions "
                 "(service text PRIMARY KEY, notification_id bigint NOT NULL)"
             )
             conn.execute(
-                f"INSERT INTO {service}.relay_positions VALUES (%s, 0) ON CONFLICT DO NOTHING",  # type: ignore[arg-type]
+                f"INSERT INTO {service}.relay_positions VALUES (%s, 0) ON CONFLICT DO NOTHING",
                 (service,),
             )
 
@@ -48,7 +49,7 @@ class RelayPosition:
         """Read the recorded position."""
         with self._connect() as conn:
             row = conn.execute(
-                f"SELECT notification_id FROM {self._service}.relay_positions WHERE service = %s",  # type: ignore[arg-type]
+                f"SELECT notification_id FROM {self._service}.relay_positions WHERE service = %s",
                 (self._service,),
             ).fetchone()
         return int(row[0]) if row else 0
@@ -56,7 +57,7 @@ class RelayPosition:
     def save(self, conn: psycopg.Connection[Any], notification_id: int) -> None:
         """Record a new position (called only after Kafka acknowledged up to it)."""
         conn.execute(
-            f"UPDATE {self._service}.relay_positions SET notification_id = %s WHERE service = %s",  # type: ignore[arg-type]
+            f"UPDATE {self._service}.relay_positions SET notification_id = %s WHERE service = %s",
             (notification_id, self._service),
         )
 
@@ -79,7 +80,7 @@ async def run_relay(
     position = RelayPosition(dsn, app.service)
     producer = idempotent_producer(bootstrap)
     await producer.start()
-    conn = await asyncio.to_thread(psycopg.connect, dsn, autocommit=True)
+    conn: psycopg.Connection[Any] = await asyncio.to_thread(_connect, dsn)
     try:
         current = await asyncio.to_thread(position.load)
         log.info("relay %s starting after notification %d", app.service, current)
@@ -105,7 +106,7 @@ async def run_relay(
         conn.close()
 
 
-async def _publish(app: CaseApplication, producer: Any, topic: str, notes: list[Notification]) -> None:
+async def _publish(app: CaseApplication, producer: Any, topic: str, notes: Sequence[Notification]) -> None:
     futures = []
     for note in notes:
         envelope = envelope_of(app, note)
@@ -114,6 +115,10 @@ async def _publish(app: CaseApplication, producer: Any, topic: str, notes: list[
         futures.append(await producer.send(topic, orjson.dumps(envelope), key=envelope["caseid"].encode()))
     # Wait for every acknowledgement before the position may move.
     await asyncio.gather(*futures)
+
+
+def _connect(dsn: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(dsn, autocommit=True)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

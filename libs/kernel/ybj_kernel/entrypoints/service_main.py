@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from collections.abc import Mapping
 
 import psycopg
 import uvicorn
@@ -16,12 +17,13 @@ from ybj_kernel.adapters.eventstore import PostgresAcceptanceNumbers, eventstore
 from ybj_kernel.adapters.relay import run_relay
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
+from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.entrypoints.command_api import create_command_api
 from ybj_kernel.settings import Settings
 
 
 def bootstrap(
-    app_class: type[CaseApplication], settings: Settings, definitions: dict[str, object] | None = None
+    app_class: type[CaseApplication], settings: Settings, definitions: Mapping[str, ProcessDefinition] | None = None
 ) -> CaseApplication:
     """Wire a service's application to PostgreSQL as the settings say."""
     # Each service keeps its event store in a schema of its own; the API and the relay start
@@ -29,7 +31,7 @@ def bootstrap(
     schema = app_class.service
     with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(hashtext('ybj-schema'))")
-        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         acceptance = PostgresAcceptanceNumbers(settings.pg_dsn, f"{schema}.acceptance_seq")
         return app_class(
             definitions or app_class.default_definitions(), acceptance, env=eventstore_env(settings.pg_dsn, schema)
@@ -53,7 +55,8 @@ def main(app_class: type[CaseApplication], argv: list[str] | None = None) -> Non
 
 def serve(app_class: type[CaseApplication], settings: Settings) -> None:
     """Serve the command API over HTTP (and gRPC where the service offers it)."""
-    ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
+    if settings.jwt_public_key_file is None:  # local development: make the key pair once
+        ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
     app = bootstrap(app_class, settings)
     verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
     pool = ConnectionPool(settings.pg_dsn, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True)
@@ -73,7 +76,7 @@ def serve(app_class: type[CaseApplication], settings: Settings) -> None:
     except ImportError:  # generated stubs missing: run `make proto`
         logging.getLogger(__name__).warning("gRPC stubs not generated; serving HTTP only")
     else:
-        grpc_server = start_grpc_server(app, verifier, settings.grpc_port_for(app.service))
+        grpc_server = start_grpc_server(app, verifier, settings.grpc_port_for(app.service), settings.http_host)
     try:
         uvicorn.run(
             api,

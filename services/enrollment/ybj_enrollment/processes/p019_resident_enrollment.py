@@ -11,7 +11,7 @@ from ybj_kernel.domain.identity import birth_date_of, certno_problem, gender_of
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, bilingual
 
-RESIDENT_INSUTYPE = "390"  # 城乡居民基本医疗保险, the system default (参保险种系统默认)
+RESIDENT_INSUTYPE: Literal["390"] = "390"  # 城乡居民基本医疗保险, the system default (参保险种系统默认)
 
 
 class ResidenceUnit(BaseModel):

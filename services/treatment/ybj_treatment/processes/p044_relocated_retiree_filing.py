@@ -11,7 +11,7 @@ from ybj_kernel.domain.process import COMPLETED, ExtraAction, ProcessDefinition,
 from ybj_kernel.domain.validation import Admdvs, bilingual
 
 REVOKED = "revoked"  # 已取消备案
-RELOCATED_RETIREE = "异地安置"
+RELOCATED_RETIREE: Literal["异地安置"] = "异地安置"
 
 
 class RemoteCareFiling(BaseModel):

@@ -90,14 +90,26 @@ def test_relay_killed_mid_stream_loses_nothing_and_duplicates_nothing(api: Api, 
     _wait_until(lambda: len(acks) >= 15, 60, "the command stream did not get going")
     pid = processes.read_pid(processes.pid_file(platform.name("supervision-relay"), platform.run_dir))
     assert pid is not None
+    log = processes.log_file(platform.name("supervision-relay"), platform.run_dir)
+    logged_before_kill = log.stat().st_size
     os.kill(pid, signal.SIGKILL)
     time.sleep(1.0)  # commands keep being accepted while the relay is down
     platform.start_one("supervision-relay")
     writer.join(timeout=120)
     assert len(acks) == 60
-    log = processes.log_file(platform.name("supervision-relay"), platform.run_dir).read_text()
-    resumed = [line for line in log.splitlines() if "relay supervision starting after notification" in line]
-    assert int(resumed[-1].rsplit(" ", 1)[-1]) > 0, "the restarted relay should resume from its recorded position"
+
+    def starts() -> list[int]:
+        """Positions the relay logged when it started again after the kill."""
+        with log.open("rb") as f:
+            f.seek(logged_before_kill)
+            lines = f.read().decode().splitlines()
+        marker = "relay supervision starting after notification "
+        return [int(line.rsplit(" ", 1)[-1]) for line in lines if marker in line]
+
+    _wait_until(
+        lambda: len(starts()) == 1, 30, "the relay did not restart:\n" + log_tail(platform, "supervision-relay")
+    )
+    assert starts()[0] > 0, "the restarted relay should resume from its recorded position"
 
     stored = _stored_events(platform, "supervision")
     ours = {a["case_id"] for a in acks}
@@ -107,7 +119,12 @@ def test_relay_killed_mid_stream_loses_nothing_and_duplicates_nothing(api: Api, 
         versions = _read_model_versions(platform)
         return all(versions.get(c) == [1, 2] for c in ours)
 
-    _wait_until(all_visible, 60, "not every event reached the read model:\n" + log_tail(platform, "supervision-relay"))
+    try:
+        _wait_until(all_visible, 60, "not every event reached the read model")
+    except AssertionError:
+        versions = _read_model_versions(platform)
+        missing = {c: versions.get(c) for c in ours if versions.get(c) != [1, 2]}
+        raise AssertionError(f"missing in the read model: {missing}\n{log_tail(platform, 'query-projector')}") from None
     versions = _read_model_versions(platform)
     # Exactly once: no case has a missing or repeated version, and nothing else was invented.
     assert {c: v for c, v in versions.items() if c in ours} == {c: [1, 2] for c in ours}

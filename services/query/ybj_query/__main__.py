@@ -32,6 +32,17 @@ def topics(settings: Settings) -> list[str]:
     return [topic_for(settings.topic_prefix, s) for s in DOMAIN_SERVICES]
 
 
+def projector_for(settings: Settings, engine: Engine) -> Projector:
+    """The projector of this deployment's topics (its consumer group is named after the topic prefix)."""
+    return Projector(
+        engine,
+        settings.kafka_bootstrap,
+        topics(settings),
+        dead_letter_topic(settings.topic_prefix),
+        group_id=f"{settings.topic_prefix}.query",
+    )
+
+
 def serve(settings: Settings) -> None:
     """Serve the public HTTP API (and gRPC queries when the stubs are generated)."""
     if settings.jwt_public_key_file is None:  # local development: make the key pair once
@@ -73,9 +84,7 @@ def project(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        projector = Projector(
-            engine, settings.kafka_bootstrap, topics(settings), dead_letter_topic(settings.topic_prefix)
-        )
+        projector = projector_for(settings, engine)
         await projector.start()
         try:
             await projector.run(stop)
@@ -92,9 +101,7 @@ def rebuild(settings: Settings) -> None:
     reset(engine, topics(settings))
 
     async def run() -> int:
-        projector = Projector(
-            engine, settings.kafka_bootstrap, topics(settings), dead_letter_topic(settings.topic_prefix)
-        )
+        projector = projector_for(settings, engine)
         await projector.start(group=False)
         try:
             return await projector.catch_up()

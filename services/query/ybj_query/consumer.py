@@ -23,7 +23,6 @@ from ybj_query.models import READ_MODELS, SCHEMA, metadata, positions
 from ybj_query.projection import PoisonMessage, check_envelope, project
 
 log = logging.getLogger(__name__)
-GROUP_ID = "ybj-query"
 
 
 def dead_letter_topic(prefix: str) -> str:
@@ -67,8 +66,9 @@ class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
 class Projector:
     """Applies batches from Kafka to the read models, exactly once per message."""
 
-    def __init__(self, engine: Engine, bootstrap: str, topics: list[str], dead_letter: str) -> None:
+    def __init__(self, engine: Engine, bootstrap: str, topics: list[str], dead_letter: str, group_id: str) -> None:
         self.engine = engine
+        self.group_id = group_id
         self.bootstrap = bootstrap
         self.topics = topics
         self.dead_letter = dead_letter
@@ -91,7 +91,7 @@ class Projector:
         await ensure_topics(self.bootstrap, [*self.topics, self.dead_letter])
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
-            group_id=GROUP_ID if group else None,
+            group_id=self.group_id if group else None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",

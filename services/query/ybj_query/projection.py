@@ -53,6 +53,7 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
     """Apply one event; return False when it was already applied (a re-send)."""
     when = datetime.fromisoformat(envelope["time"])
     data = envelope.get("data") or {}
+    # RETURNING tells a new row from a repeat; rowcount is -1 for this statement with psycopg 3.
     inserted = conn.execute(
         pg_insert(history)
         .values(
@@ -74,8 +75,9 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
             causation_id=envelope.get("causationid") or "",
         )
         .on_conflict_do_nothing()
-    ).rowcount
-    if not inserted:
+        .returning(history.c.version)
+    ).first()
+    if inserted is None:
         return False
     if envelope["action"] == "create":
         conn.execute(

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ybj_dev import infra, processes
 from ybj_dev.platform import Platform
 from ybj_kernel.auth import ensure_dev_keys, issue_token

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer
+
 from ybj_kernel.adapters.kafka import partitions_of, stop_consumer
 
 

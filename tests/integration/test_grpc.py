@@ -20,6 +20,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import Engine, create_engine
+
 from ybj_dev import protogen
 from ybj_dev.infra import create_database, default_run_dir, drop_database, infra_up
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys, issue_token

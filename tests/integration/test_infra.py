@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from ybj_dev import infra
 
 pytestmark = pytest.mark.integration

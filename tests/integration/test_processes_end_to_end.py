@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from ybj_dev.platform import Platform
 
 from tests.integration.conftest import Api, valid_certno
 from tests.integration.kafka_reader import published
+from ybj_dev.platform import Platform
 
 pytestmark = pytest.mark.integration
 

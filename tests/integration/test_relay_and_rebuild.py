@@ -14,10 +14,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from ybj_dev import processes
-from ybj_dev.platform import Platform
 
 from tests.integration.conftest import Api, log_tail
+from ybj_dev import processes
+from ybj_dev.platform import Platform
 
 pytestmark = pytest.mark.integration
 

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+
 from ybj_enrollment.application import EnrollmentApplication
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.domain.engine import Actor, Command

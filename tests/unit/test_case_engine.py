@@ -6,9 +6,9 @@ from collections.abc import Callable
 from uuid import UUID
 
 import pytest
-from ybj_kernel.errors import Conflict, Forbidden, InvalidInput
 
 from tests.unit.conftest import Desk, staff, valid_certno
+from ybj_kernel.errors import Conflict, Forbidden, InvalidInput
 
 HOSPITAL = staff("H52010000001", "institution")
 REG, REG2 = staff("reg-1", "registrar"), staff("reg-2", "registrar")

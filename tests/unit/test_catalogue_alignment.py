@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from ybj_enrollment.processes import PROCESSES as ENROLLMENT
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_settlement.processes import PROCESSES as SETTLEMENT

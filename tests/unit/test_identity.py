@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from ybj_kernel.domain.identity import (
     admdvs_covers,
     birth_date_of,

@@ -7,11 +7,11 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+
+from tests.unit.conftest import Desk, staff
 from ybj_kernel.adapters.relay import envelope_of
 from ybj_kernel.envelope import event_id
 from ybj_query.projection import PoisonMessage, check_envelope, fold_layers, merged
-
-from tests.unit.conftest import Desk, staff
 
 REG, AUDITOR, FIRST = staff("reg-1", "registrar"), staff("aud-1", "auditor"), staff("fr-1", "first_reviewer")
 DECLARATION = {

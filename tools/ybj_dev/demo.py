@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from ybj_kernel.auth import ensure_dev_keys, issue_token
 from ybj_kernel.domain.identity import certno_check_digit
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ybj_enrollment.processes import PROCESSES
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
-
-from ybj_enrollment.processes import PROCESSES
 
 
 class EnrollmentApplication(CaseApplication):

@@ -11,10 +11,10 @@ import httpx
 import uvicorn
 from prometheus_client import start_http_server
 from sqlalchemy import Engine, create_engine
+
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
 from ybj_kernel.envelope import topic_for
 from ybj_kernel.settings import DOMAIN_SERVICES, Settings
-
 from ybj_query.api import create_query_api
 from ybj_query.consumer import Projector, create_schema, dead_letter_topic, reset
 

@@ -11,9 +11,9 @@ import httpx
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, select, text
+
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
-
 from ybj_query import reads
 from ybj_query.gateway import Gateway, ProcessRegistry
 from ybj_query.models import cases

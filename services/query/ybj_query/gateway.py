@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import httpx
+
 from ybj_kernel.errors import NotFound, Unavailable
 
 FORWARDED_HEADERS = ("authorization", "idempotency-key", "x-correlation-id")

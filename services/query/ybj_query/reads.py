@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+
 from ybj_kernel.domain.identity import admdvs_covers
 from ybj_kernel.errors import Forbidden, NotFound
-
 from ybj_query.models import cases, history
 
 MAX_PAGE_SIZE = 200

@@ -1,7 +1,6 @@
 """Run the supervision service: `python -m ybj_supervision serve|relay`."""
 
 from ybj_kernel.entrypoints.service_main import main
-
 from ybj_supervision.application import SupervisionApplication
 
 if __name__ == "__main__":

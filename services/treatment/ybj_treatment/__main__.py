@@ -1,7 +1,6 @@
 """Run the treatment service: `python -m ybj_treatment serve|relay`."""
 
 from ybj_kernel.entrypoints.service_main import main
-
 from ybj_treatment.application import TreatmentApplication
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
-
 from ybj_treatment.processes import PROCESSES
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
 from ybj_kernel.domain.identity import birth_date_of, certno_problem, gender_of
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, bilingual

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
+
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, Money, bilingual
 from ybj_kernel.errors import InvalidInput

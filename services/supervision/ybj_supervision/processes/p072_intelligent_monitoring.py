@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
+
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, Money
 from ybj_kernel.errors import InvalidInput

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+
 from ybj_kernel.domain.identity import certno_problem
 from ybj_kernel.domain.process import COMPLETED, ExtraAction, ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, bilingual

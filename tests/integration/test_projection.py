@@ -1,0 +1,79 @@
+"""The projection on real PostgreSQL: a re-sent event, in the same or a later transaction, changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select
+
+from ybj_dev import infra
+from ybj_kernel.envelope import to_envelope
+from ybj_query.consumer import create_schema
+from ybj_query.models import cases, history
+from ybj_query.projection import project
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    env = infra.infra_up(infra.default_run_dir())
+    name = f"ybj_proj_{uuid.uuid4().hex[:8]}"
+    dsn = infra.create_database(env["YBJ_PG_DSN"], name)
+    engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+    infra.drop_database(env["YBJ_PG_DSN"], name)
+
+
+def _event(
+    case_id: str, version: int, action: str, stage_to: str, data: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    stored = {
+        "originator_id": case_id,
+        "originator_version": version,
+        "timestamp": datetime.now(UTC),
+        "actor": {"user_id": "reg-1", "role": "registrar"},
+        "event_name": "X",
+        "action": action,
+        "stage_from": "a",
+        "stage_to": stage_to,
+        "admdvs": "520102",
+        "acceptance_no": f"AN-{case_id}",
+        "correlation_id": "c",
+        "causation_id": "c",
+        "data": data,
+        **extra,
+    }
+    return to_envelope("settlement", stored, "P079")
+
+
+def test_repeats_change_nothing(engine: Engine) -> None:
+    case_id = str(uuid.uuid4())
+    created = _event(case_id, 1, "create", "receive", {"declared_amount": "10.00"})
+    received = _event(case_id, 2, "receive", "generate", {"x": 1}, layer="stage")
+    with engine.begin() as conn:
+        assert project(conn, created) is True
+        assert project(conn, created) is False  # the same batch carried a re-send
+        assert project(conn, received) is True
+    with engine.begin() as conn:
+        assert project(conn, received) is False  # a later batch carried it again
+        assert conn.execute(select(func.count()).select_from(history).where(history.c.case_id == case_id)).scalar() == 2
+        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
+    assert (row.version, row.stage, row.data) == (2, "generate", {"declared_amount": "10.00", "x": 1})
+
+
+def test_revert_withdraws_the_last_merged_step(engine: Engine) -> None:
+    case_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        project(conn, _event(case_id, 1, "create", "s1", {"a": 1}))
+        project(conn, _event(case_id, 2, "s1", "s2", {"b": 2}, layer="stage"))
+        project(conn, _event(case_id, 3, "amend", "s2", {"a": 9}, layer="amend"))
+        project(conn, _event(case_id, 4, "step_back", "s1", {}, pop_layer=True))
+        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
+    assert (row.stage, row.data) == ("s1", {"a": 9})

@@ -110,20 +110,29 @@ class Api:
         return entries
 
 
-@pytest.fixture(scope="session")
-def platform() -> Iterator[Platform]:
-    """Start Kafka and PostgreSQL (if needed) and a whole platform on a fresh database and topic prefix."""
+@pytest.fixture(scope="session", autouse=True)
+def infrastructure() -> Iterator[dict[str, str]]:
+    """Kafka and PostgreSQL for the whole session; stopped at the end only if this session started them."""
     run_dir = infra.default_run_dir()
     already_running = not infra.status(run_dir)["kafka"].startswith("stopped")
     env = infra.infra_up(run_dir)
+    yield env
+    if not already_running:
+        infra.infra_down(run_dir)
+
+
+@pytest.fixture(scope="session")
+def platform(infrastructure: dict[str, str]) -> Iterator[Platform]:
+    """A whole platform (every service process) on a fresh database and topic prefix."""
+    run_dir = infra.default_run_dir()
     suffix = uuid.uuid4().hex[:8]
     database = f"ybj_test_{suffix}"
-    dsn = infra.create_database(env["YBJ_PG_DSN"], database)
+    dsn = infra.create_database(infrastructure["YBJ_PG_DSN"], database)
     ensure_dev_keys(run_dir / "keys" / "jwt-private.pem", run_dir / "keys" / "jwt-public.pem")
     p = Platform(
         run_dir,
         dsn,
-        env["YBJ_KAFKA_BOOTSTRAP"],
+        infrastructure["YBJ_KAFKA_BOOTSTRAP"],
         topic_prefix=f"ybjtest{suffix}",
         base_port=18080,
         grpc_base_port=51051,
@@ -135,9 +144,7 @@ def platform() -> Iterator[Platform]:
         yield p
     finally:
         p.stop()
-        infra.drop_database(env["YBJ_PG_DSN"], database)
-        if not already_running:
-            infra.infra_down(run_dir)
+        infra.drop_database(infrastructure["YBJ_PG_DSN"], database)
 
 
 @pytest.fixture(scope="session")

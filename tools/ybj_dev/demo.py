@@ -113,7 +113,7 @@ def _person(first17: str, name: str, gend: str) -> dict[str, Any]:
 
 def _enrollment(s: Seeder) -> None:
     unit = {"emp_no": "52011500001", "emp_name": "观山湖区金华园社区", "admdvs": "520115"}
-    s.case("p019-1", "P019", REG, unit, [(REG, "register", _person("52011519850312001", "王芳", "2"), None)])
+    s.case("p019-1", "P019", REG, unit, [(REG, "register", _person("52011519850312002", "王芳", "2"), None)])
     s.case("p019-2", "P019", REG, unit, [])
     s.case(
         "p019-3",

@@ -1,0 +1,25 @@
+"""`make run` seeds demo cases through the public API; seeding twice changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.conftest import Api
+from ybj_dev import demo
+from ybj_dev.platform import Platform
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_seed_walks_cases_of_every_domain_and_is_repeatable(api: Api, platform: Platform) -> None:
+    first = demo.seed(platform.url(), platform.run_dir / "keys")
+    assert {a["process_id"] for a in first} == {"P019", "P044", "P072", "P079"}
+    stages = {(a["process_id"], a["stage"]) for a in first}
+    assert ("P079", "completed") in stages  # one settlement went all the way to 回写
+    assert ("P079", "first_review") in stages  # and one was stepped back by the second reviewer
+    assert ("P019", "cancelled") in stages
+    again = demo.seed(platform.url(), platform.run_dir / "keys")
+    assert again == first
+    paid = next(a for a in first if a["process_id"] == "P079" and a["stage"] == "completed")
+    view = api.wait_visible(paid["case_id"], paid["version"])
+    assert view["data"]["payable_amount"] == "1258700.36"

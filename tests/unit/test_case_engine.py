@@ -223,7 +223,8 @@ def test_idempotency_key_returns_the_same_case(settlement: Desk) -> None:
     first = settlement.create("P079", DECLARATION, HOSPITAL, key="req-1")
     again = settlement.create("P079", DECLARATION, HOSPITAL, key="req-1")
     other = settlement.create("P079", DECLARATION, HOSPITAL, key="req-2")
-    assert again == first
+    assert (again.case_id, again.acceptance_no, again.version) == (first.case_id, first.acceptance_no, 1)
+    assert (first.appended, again.appended) == (1, 0)  # the retry appended nothing
     assert other.case_id != first.case_id
     # The key is the caller's: another user's identical key opens another case.
     assert settlement.create("P079", DECLARATION, staff("H52010000009", "institution"), key="req-1") != first

@@ -42,18 +42,18 @@ def main(run_dir: Path) -> int:
     """Start everything, seed demo data, print where to look, and wait for Ctrl-C."""
     env = infra.infra_up(run_dir)
     platform = Platform(run_dir, env["YBJ_PG_DSN"], env["YBJ_KAFKA_BOOTSTRAP"])
-    stopping = False
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        raise KeyboardInterrupt(signum)
 
+    # Explicit handlers: a shell may start us with SIGINT ignored, and then Ctrl-C would not reach Python.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         platform.start()
         created = demo.seed(platform.url(), run_dir / "keys")
         print(banner(platform, len(created)), flush=True)
-        while not stopping and infra.kafka_pid(run_dir) is not None:
+        while infra.kafka_pid(run_dir) is not None:
             time.sleep(1)
     except KeyboardInterrupt:
         pass

@@ -33,6 +33,7 @@ class CaseAck:
     process_id: str
     stage: str
     version: int
+    appended: int = 1  # events this command appended: 0 when a retried create found its case
 
 
 class CaseApplication(Application[UUID]):
@@ -211,11 +212,11 @@ class CaseApplication(Application[UUID]):
                 "this Idempotency-Key was already used for another process",
                 "Idempotency-Key",
             )
-        return _ack(case)
+        return _ack(case, appended=0)
 
 
-def _ack(case: Case) -> CaseAck:
-    return CaseAck(str(case.id), case.acceptance_no, case.process_id, case.stage, case.version)
+def _ack(case: Case, appended: int = 1) -> CaseAck:
+    return CaseAck(str(case.id), case.acceptance_no, case.process_id, case.stage, case.version, appended)
 
 
 def _unavailable(exc: Exception) -> Unavailable:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -15,9 +13,8 @@ from pydantic import BaseModel, Field
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Command
+from ybj_kernel.entrypoints import measured
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
-from ybj_kernel.errors import YbjError
-from ybj_kernel.metrics import COMMAND_SECONDS, COMMANDS, EVENTS_APPENDED
 
 
 class CreateCase(BaseModel):
@@ -71,10 +68,9 @@ def create_command_api(app: CaseApplication, verifier: TokenVerifier, healthy: C
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
         x_correlation_id: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Ack:
-        with _measured(app.service, body.process, "create"):
-            ack = app.create_case(
-                body.process, body.data, who, idempotency_key=idempotency_key, correlation_id=x_correlation_id
-            )
+        ack = measured.create_case(
+            app, body.process, body.data, who, idempotency_key=idempotency_key, correlation_id=x_correlation_id
+        )
         return _to_ack(ack)
 
     @api.post("/api/v1/cases/{case_id}/actions")
@@ -85,30 +81,10 @@ def create_command_api(app: CaseApplication, verifier: TokenVerifier, healthy: C
         x_correlation_id: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Ack:
         cmd = Command(body.action, body.expected_version, body.comment, body.data)
-        with _measured(app.service, "*", body.action):
-            ack = app.act(case_id, who, cmd, correlation_id=x_correlation_id)
+        ack = measured.act(app, case_id, who, cmd, correlation_id=x_correlation_id)
         return _to_ack(ack)
 
     return api
-
-
-@contextmanager
-def _measured(service: str, process: str, action: str) -> Iterator[None]:
-    started = time.perf_counter()
-    outcome = "ok"
-    try:
-        yield
-    except YbjError as exc:
-        outcome = exc.code
-        raise
-    except Exception:
-        outcome = "error"
-        raise
-    finally:
-        COMMANDS.labels(service, process, action, outcome).inc()
-        COMMAND_SECONDS.labels(service, action).observe(time.perf_counter() - started)
-        if outcome == "ok":
-            EVENTS_APPENDED.labels(service).inc()
 
 
 def _to_ack(ack: CaseAck) -> Ack:

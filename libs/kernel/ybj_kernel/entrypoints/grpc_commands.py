@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent import futures
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
@@ -35,9 +33,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Actor, Command
+from ybj_kernel.entrypoints import measured
 from ybj_kernel.errors import InvalidInput, YbjError
 from ybj_kernel.grpc_gen.ybj.v1 import cases_pb2, cases_pb2_grpc
-from ybj_kernel.metrics import COMMAND_SECONDS, COMMANDS, EVENTS_APPENDED
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +165,9 @@ class CaseCommandsService(cases_pb2_grpc.CaseCommandsServicer):
         check_length(key, "idempotency_key", MAX_HEADER_VALUE)
         check_length(correlation, "correlation_id", MAX_HEADER_VALUE)
         data = parse_data(request.data_json)
-        with _measured(self._app.service, request.process, "create"):
-            ack = self._app.create_case(
-                request.process, data, who, idempotency_key=key or None, correlation_id=correlation or None
-            )
+        ack = measured.create_case(
+            self._app, request.process, data, who, idempotency_key=key or None, correlation_id=correlation or None
+        )
         return _to_ack(ack)
 
     def _act(self, request: cases_pb2.ActOnCaseRequest, context: grpc.ServicerContext) -> cases_pb2.CaseAck:
@@ -188,8 +185,7 @@ class CaseCommandsService(cases_pb2_grpc.CaseCommandsServicer):
                 "expected_version",
             )
         cmd = Command(request.action, request.expected_version, comment, parse_data(request.data_json))
-        with _measured(self._app.service, "*", request.action):
-            ack = self._app.act(case_id, who, cmd, correlation_id=correlation or None)
+        ack = measured.act(self._app, case_id, who, cmd, correlation_id=correlation or None)
         return _to_ack(ack)
 
 
@@ -212,25 +208,6 @@ def _case_id(raw: str) -> UUID:
             "malformed request: case_id is not a UUID",
             "case_id",
         ) from None
-
-
-@contextmanager
-def _measured(service: str, process: str, action: str) -> Iterator[None]:
-    started = time.perf_counter()
-    outcome = "ok"
-    try:
-        yield
-    except YbjError as exc:
-        outcome = exc.code
-        raise
-    except Exception:
-        outcome = "error"
-        raise
-    finally:
-        COMMANDS.labels(service, process, action, outcome).inc()
-        COMMAND_SECONDS.labels(service, action).observe(time.perf_counter() - started)
-        if outcome == "ok":
-            EVENTS_APPENDED.labels(service).inc()
 
 
 def _to_ack(ack: CaseAck) -> cases_pb2.CaseAck:

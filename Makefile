@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUN_DIR ?= $(CURDIR)/.run
 export YBJ_RUN_DIR := $(RUN_DIR)
 
-.PHONY: help venv proto infra-up infra-down run stop test test-unit test-integration lint format clean
+.PHONY: help venv proto infra-up infra-down run stop test test-unit test-integration lint format bench clean
 
 help:
 	@echo "make run           start Kafka, PostgreSQL and every service with demo data (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint          ruff, ruff format --check, mypy --strict, import contracts"
 	@echo "make infra-up      start only Kafka and PostgreSQL;  make infra-down stops them"
 	@echo "make proto         generate the gRPC code from proto/"
+	@echo "make bench         measure throughput, lag and memory beside the physical limits (bench/README.md)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "ybj needs $(PYTHON) on PATH (Python 3.11)"; exit 1; }
@@ -61,6 +62,9 @@ test-integration: proto
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+bench: proto
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean: stop
 	rm -rf $(RUN_DIR) $(VENV)

@@ -30,7 +30,7 @@ from ybj_kernel.settings import Settings
 
 protogen.main()  # the generated modules below must exist before they are imported
 
-from ybj_kernel.entrypoints import grpc_commands  # noqa: E402
+from ybj_kernel.entrypoints import grpc_commands, grpc_common  # noqa: E402
 from ybj_kernel.entrypoints.service_main import bootstrap  # noqa: E402
 from ybj_kernel.grpc_gen.ybj.v1 import cases_pb2, cases_pb2_grpc  # noqa: E402
 from ybj_query import grpc_queries  # noqa: E402
@@ -67,7 +67,7 @@ def failure(call: Callable[[], object]) -> tuple[grpc.StatusCode, dict[str, Any]
     except grpc.RpcError as exc:
         error = cast(grpc.Call, exc)
         trailing = dict(error.trailing_metadata() or ())
-        raw = trailing.get(grpc_commands.ERROR_METADATA_KEY, b"{}")
+        raw = trailing.get(grpc_common.ERROR_METADATA_KEY, b"{}")
         return error.code(), json.loads(error.details() or "{}"), json.loads(raw)
     pytest.fail("the call succeeded")
 
@@ -162,12 +162,12 @@ def _health(channel: grpc.Channel, service: str) -> int:
         (Unauthenticated("NOT_AUTHENTICATED", "未认证", "no token"), grpc.StatusCode.UNAUTHENTICATED),
         (NotFound("CASE_NOT_FOUND", "不存在", "missing"), grpc.StatusCode.NOT_FOUND),
         (Unavailable("STORE_UNAVAILABLE", "不可用", "down"), grpc.StatusCode.UNAVAILABLE),
-        (grpc_commands.InternalError("INTERNAL", "内部错误", "internal"), grpc.StatusCode.INTERNAL),
+        (grpc_common.InternalError("INTERNAL", "内部错误", "internal"), grpc.StatusCode.INTERNAL),
     ],
 )
 def test_status_mapping(error: YbjError, status: grpc.StatusCode) -> None:
     """Domain errors map to the documented gRPC status codes."""
-    assert grpc_commands.status_for(error) == status
+    assert grpc_common.status_for(error) == status
 
 
 def test_command_server_reports_serving(commands: grpc.Channel) -> None:

@@ -14,7 +14,7 @@ import grpc
 from sqlalchemy import Engine
 
 from ybj_kernel.auth import TokenVerifier
-from ybj_kernel.entrypoints.grpc_commands import actor_from, dump_data, guarded, new_server
+from ybj_kernel.entrypoints.grpc_common import actor_from, dump_data, guarded, new_server
 from ybj_kernel.errors import InvalidInput
 from ybj_kernel.grpc_gen.ybj.v1 import cases_pb2, cases_pb2_grpc
 from ybj_query import reads

@@ -5,14 +5,20 @@ The platform uses its own database, topic prefix and ports, so it runs beside `m
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from ybj_dev import infra, processes
@@ -157,3 +163,80 @@ def api(platform: Platform) -> Iterator[Api]:
 def log_tail(platform: Platform, process: str) -> str:
     """The end of one process's log, for assertion messages."""
     return processes.tail(processes.log_file(platform.name(process), platform.run_dir), 40)
+
+
+def wait_until(condition: Callable[[], object], timeout: float, message: str | Callable[[], str]) -> None:
+    """Poll `condition` until it is true; on timeout fail with `message` (or what it returns)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(message() if callable(message) else message)
+        time.sleep(0.2)
+
+
+def stored_versions(platform: Platform, service: str) -> dict[str, list[int]]:
+    """The versions of every case in a service's event store (the ground truth), in order."""
+    with psycopg.connect(platform.pg_dsn) as conn:
+        rows = conn.execute(
+            f"SELECT originator_id::text, originator_version FROM {service}.{service}_events "
+            "WHERE topic LIKE %s ORDER BY 1, 2",
+            ("%:Case.%",),
+        ).fetchall()
+    versions: dict[str, list[int]] = {}
+    for case_id, version in rows:
+        versions.setdefault(str(case_id), []).append(int(version))
+    return versions
+
+
+def read_model_versions(platform: Platform) -> dict[str, list[int]]:
+    """The versions of every case in the read model's audit trail, in order."""
+    with psycopg.connect(platform.pg_dsn) as conn:
+        rows = conn.execute("SELECT case_id, version FROM query.rm_case_history ORDER BY case_id, version").fetchall()
+    versions: dict[str, list[int]] = {}
+    for case_id, version in rows:
+        versions.setdefault(case_id, []).append(int(version))
+    return versions
+
+
+def read_model_checksum(platform: Platform) -> str:
+    """A checksum over every read-model row (cases and history)."""
+    with psycopg.connect(platform.pg_dsn) as conn:
+        cases = conn.execute(
+            "SELECT case_id, stage, version, data::text, admdvs, acceptance_no FROM query.rm_cases ORDER BY case_id"
+        ).fetchall()
+        history = conn.execute(
+            "SELECT case_id, version, event_id, stage_from, stage_to, actor, data::text "
+            "FROM query.rm_case_history ORDER BY case_id, version"
+        ).fetchall()
+    return hashlib.sha256(json.dumps([cases, history], default=str).encode()).hexdigest()
+
+
+def rebuild_read_models(platform: Platform) -> str:
+    """Stop the projector, rebuild the read models from the topics, restart it; return the rebuilt checksum."""
+    processes.stop_process(platform.name("query-projector"), platform.run_dir)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ybj_query", "rebuild"],
+            env={**os.environ, **platform.env("query", 9)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "rebuilt read models from" in result.stdout
+        return read_model_checksum(platform)
+    finally:
+        platform.start_one("query-projector")
+        wait_projector(platform)
+
+
+def projector_metrics_url(platform: Platform) -> str:
+    """The projector's Prometheus endpoint (its metrics port is the fifth worker port)."""
+    return f"http://127.0.0.1:{platform.env('query', 4)['YBJ_METRICS_PORT']}/metrics"
+
+
+def wait_projector(platform: Platform, timeout: float = 30) -> None:
+    """Wait until a (re)started projector is up: it serves metrics once its schema and database are ready."""
+    log = processes.log_file(platform.name("query-projector"), platform.run_dir)
+    processes.wait_http(projector_metrics_url(platform), timeout, log=log)

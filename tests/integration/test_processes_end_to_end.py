@@ -77,7 +77,7 @@ def test_p019_resident_enrollment(api: Api, platform: Platform) -> None:
     case = created.json()
     assert (case["stage"], case["version"]) == ("register", 1)
     assert len(case["acceptance_no"]) == 24
-    person = _person("52011519850312002", "2")
+    person = _person("52011519850312024", "2")  # not a person the demo data (test_demo_data) enrols
     done = api.step(case, REG, "register", person)
     assert done["stage"] == "completed"
 

@@ -77,3 +77,20 @@ def test_revert_withdraws_the_last_merged_step(engine: Engine) -> None:
         project(conn, _event(case_id, 4, "step_back", "s1", {}, pop_layer=True))
         row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
     assert (row.stage, row.data) == ("s1", {"a": 9})
+
+
+def test_an_event_ahead_of_its_predecessor_waits_for_the_resend(engine: Engine) -> None:
+    # The relay lost an acknowledgement half-way through a batch: 3 landed, 2 did not; it sends 1..3 again.
+    case_id = str(uuid.uuid4())
+    first = _event(case_id, 1, "create", "s1", {"a": 1})
+    second = _event(case_id, 2, "s1", "s2", {"b": 2}, layer="stage")
+    third = _event(case_id, 3, "s2", "s3", {"c": 3}, layer="stage")
+    with engine.begin() as conn:
+        assert project(conn, first) is True
+        assert project(conn, third) is False  # ahead of 2: changes nothing yet
+        assert project(conn, _event(str(uuid.uuid4()), 2, "s1", "s2", {})) is False  # a case never opened
+        assert [project(conn, e) for e in (first, second, third)] == [False, True, True]
+        versions = conn.execute(select(history.c.version).where(history.c.case_id == case_id)).scalars().all()
+        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
+    assert sorted(versions) == [1, 2, 3]
+    assert (row.version, row.stage, row.data) == (3, "s3", {"a": 1, "b": 2, "c": 3})

@@ -10,6 +10,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import stat
 import string
@@ -25,6 +26,7 @@ from psycopg.conninfo import make_conninfo
 
 from ybj_dev.processes import (
     cmdline,
+    kill_group,
     pid_alive,
     pid_file,
     read_pid,
@@ -52,7 +54,7 @@ PG_PASSWORD = "ybj"  # local development server only
 PG_DATABASE = "ybj"
 PG_SYSTEM_USER = "embedded_postgres"
 PG_START_TIMEOUT = 60
-PG_MAX_CONNECTIONS = 200
+PG_MAX_CONNECTIONS = 500  # test, bench and `make run` platforms may share one server
 
 ENV_RUN_DIR = "YBJ_RUN_DIR"
 ENV_PG_DSN = "YBJ_PG_DSN"
@@ -326,6 +328,18 @@ def kafka_down(run_dir: Path) -> None:
         pid_file("kafka", run_dir).unlink(missing_ok=True)
 
 
+def kafka_kill(run_dir: Path) -> bool:
+    """Crash the Kafka node (SIGKILL, its data stays); `kafka_up` starts it again. Return whether it ran."""
+    run_dir = run_dir.resolve()
+    with _locked(run_dir):
+        pid = kafka_pid(run_dir)
+        if pid is None:
+            return False
+        kill_group(pid, signal.SIGKILL)
+        pid_file("kafka", run_dir).unlink(missing_ok=True)
+    return True
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 
@@ -548,8 +562,11 @@ def postgres_up(run_dir: Path) -> str:
     return pg_dsn()
 
 
-def postgres_down(run_dir: Path) -> None:
-    """Stop the local server with pg_ctl (fast mode) or signals; do nothing when $YBJ_PG_DSN is set."""
+def postgres_down(run_dir: Path, mode: str = "fast") -> None:
+    """Stop the local server with pg_ctl (`fast` or `immediate` mode) or signals; nothing when $YBJ_PG_DSN is set.
+
+    Its data stays: `postgres_up` starts it again on the same data directory.
+    """
     run_dir = run_dir.resolve()
     if os.environ.get(ENV_PG_DSN):
         return
@@ -557,7 +574,9 @@ def postgres_down(run_dir: Path) -> None:
         pid = postmaster_pid(run_dir)
         if pid is None:
             return
-        argv = [str(pg_bin() / "pg_ctl"), "-D", str(pg_data(run_dir)), "-m", "fast", "-w", "-t", "60", "stop"]
+        if mode not in ("smart", "fast", "immediate"):
+            raise InfraError(f"unknown pg_ctl shutdown mode {mode!r}")
+        argv = [str(pg_bin() / "pg_ctl"), "-D", str(pg_data(run_dir)), "-m", mode, "-w", "-t", "60", "stop"]
         try:
             _pg_run(argv, _system_user(), pg_dir(run_dir), timeout=70)
         except (InfraError, subprocess.TimeoutExpired):

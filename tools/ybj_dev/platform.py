@@ -90,6 +90,15 @@ class Platform:
                 return processes.start_process(name, argv, env, self.run_dir)
         raise KeyError(process)
 
+    def pid(self, process: str) -> int | None:
+        """The pid of one running process by its name without prefix, or None."""
+        pid = processes.read_pid(processes.pid_file(self.name(process), self.run_dir))
+        return pid if pid is not None and processes.pid_alive(pid) else None
+
+    def kill_one(self, process: str) -> bool:
+        """Crash one process (SIGKILL, no clean-up) by its name without prefix; return whether it ran."""
+        return processes.kill_process(self.name(process), self.run_dir)
+
     def stop(self) -> None:
         """Stop every process of this platform (not Kafka or PostgreSQL)."""
         for name, _, _ in reversed(self.process_table()):

@@ -123,6 +123,15 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return not pid_alive(pid) and not group_members(pid)
 
 
+def kill_group(pid: int, sig: signal.Signals = signal.SIGKILL, timeout: float = 5.0) -> None:
+    """Send one signal to a process and its group (SIGKILL: a crash) and wait until they are gone."""
+    if not pid_alive(pid) and not group_members(pid):
+        return
+    _signal_group(pid, sig)
+    if not _wait_gone(pid, timeout):
+        raise SupervisorError(f"process {pid} survived {sig.name}")
+
+
 def terminate(pid: int, timeout: float = STOP_TIMEOUT) -> None:
     """Stop a process and its group with SIGTERM, then SIGKILL after the timeout."""
     if not pid_alive(pid) and not group_members(pid):
@@ -198,6 +207,18 @@ def stop_process(name: str, run_dir: Path, timeout: float = STOP_TIMEOUT) -> boo
     terminate(pid, timeout)
     pidf.unlink(missing_ok=True)
     return running
+
+
+def kill_process(name: str, run_dir: Path, sig: signal.Signals = signal.SIGKILL, timeout: float = 5.0) -> bool:
+    """Crash a named process and its group with `sig` (SIGKILL: no clean-up at all); return whether it ran."""
+    pidf = pid_file(name, run_dir)
+    pid = read_pid(pidf)
+    if pid is None or not pid_alive(pid):
+        pidf.unlink(missing_ok=True)
+        return False
+    kill_group(pid, sig, timeout)
+    pidf.unlink(missing_ok=True)
+    return True
 
 
 def running_processes(run_dir: Path) -> dict[str, int]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from ybj_kernel.domain.case import Case, UniqueClaim
 from ybj_kernel.domain.engine import Actor, Command, Decision, decide, decide_registration
@@ -20,8 +21,13 @@ from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
 _CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
 _CLAIM_NS = uuid5(NAMESPACE_URL, "urn:ybj:claim")
 
-# (service code, admdvs, day) -> a new 受理号; the adapter behind it guarantees uniqueness.
+# (service code, admdvs, day) -> a new 受理号; the adapter behind it guarantees uniqueness and, like the
+# event store, raises eventsourcing's OperationalError or InterfaceError when its database cannot be reached.
 AcceptanceNumbers = Callable[[str, str, date], str]
+
+# The store cannot be reached or used right now (server down or restarting, connection lost, pool exhausted,
+# lock timeout): the command did not happen and may be retried. Other persistence errors are bugs (500).
+STORE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,13 @@ class CaseApplication(Application[UUID]):
             return self._replayed(existing, process_id)
         reg = decide_registration(p, actor, data)
         correlation = correlation_id or str(uuid4())
+        with _store():
+            acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
         case = Case(
             id=case_id,
             process_id=p.id,
             action="create",
-            acceptance_no=self._acceptance_numbers(self.service_code, reg.admdvs, self._today()),
+            acceptance_no=acceptance_no,
             admdvs=reg.admdvs,
             stage_from=p.register.key,
             stage_to=reg.stage_to,
@@ -177,23 +185,24 @@ class CaseApplication(Application[UUID]):
 
     def _find_claim(self, p: ProcessDefinition, key: str) -> UniqueClaim | None:
         try:
-            claim: UniqueClaim = self.repository.get(uuid5(_CLAIM_NS, f"{p.id}:{key}"))
+            with _store():
+                claim: UniqueClaim = self.repository.get(uuid5(_CLAIM_NS, f"{p.id}:{key}"))
         except AggregateNotFoundError:
             return None
         return claim
 
     def _find(self, case_id: UUID) -> Case | None:
         try:
-            case: Case = self.repository.get(case_id)
+            with _store():
+                case: Case = self.repository.get(case_id)
         except AggregateNotFoundError:
             return None
-        except OperationalError as exc:
-            raise _unavailable(exc) from exc
         return case
 
     def _save(self, *aggregates: Case | UniqueClaim) -> None:
         try:
-            self.save(*aggregates)
+            with _store():
+                self.save(*aggregates)
         except IntegrityError:
             raise Conflict(
                 "CONCURRENT_UPDATE",
@@ -201,8 +210,6 @@ class CaseApplication(Application[UUID]):
                 "the case was changed by someone else at the same time; reload and retry",
                 "expected_version",
             ) from None
-        except PersistenceError as exc:
-            raise _unavailable(exc) from exc
 
     def _replayed(self, case: Case, process_id: str) -> CaseAck:
         if case.process_id != process_id:
@@ -217,6 +224,15 @@ class CaseApplication(Application[UUID]):
 
 def _ack(case: Case, appended: int = 1) -> CaseAck:
     return CaseAck(str(case.id), case.acceptance_no, case.process_id, case.stage, case.version, appended)
+
+
+@contextmanager
+def _store() -> Iterator[None]:
+    """Turn the store being out of reach into Unavailable (503 with Retry-After; gRPC UNAVAILABLE)."""
+    try:
+        yield
+    except STORE_UNAVAILABLE as exc:
+        raise _unavailable(exc) from exc
 
 
 def _unavailable(exc: Exception) -> Unavailable:

@@ -5,12 +5,20 @@ Other services and outside systems depend on this shape only, never on the store
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 ENVELOPE_VERSION = "1"
 _EVENT_NS = uuid5(NAMESPACE_URL, "urn:ybj:event")
+# `type` of every published case event: cn.ybj.<service>.case.<event name>.v<schema version>
+EVENT_TYPE = re.compile(r"^cn\.ybj\.(?P<service>[a-z]+)\.case\.(?P<event>[A-Za-z][A-Za-z0-9]*)\.v(?P<version>[0-9]+)$")
+
+
+def event_type(service: str, event_name: str) -> str:
+    """Return the CloudEvents `type` of a service's case event (see EVENT_TYPE)."""
+    return f"cn.ybj.{service}.case.{event_name}.v{ENVELOPE_VERSION}"
 
 
 def event_id(case_id: UUID | str, version: int) -> str:
@@ -47,7 +55,7 @@ def to_envelope(service: str, stored: dict[str, Any], process_id: str) -> dict[s
         "specversion": "1.0",
         "id": event_id(case_id, version),
         "source": f"/ybj/{service}",
-        "type": f"cn.ybj.{service}.case.{stored['event_name']}.v{ENVELOPE_VERSION}",
+        "type": event_type(service, stored["event_name"]),
         "subject": case_id,
         "time": timestamp.isoformat(),
         "datacontenttype": "application/json",

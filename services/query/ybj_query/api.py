@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, text
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
 from ybj_query import reads
-from ybj_query.gateway import Gateway, ProcessRegistry
+from ybj_query.gateway import Gateway, ProcessRegistry, relayed
 from ybj_query.models import cases
 
 
@@ -51,12 +51,12 @@ def create_query_api(
     def create_case(body: Annotated[dict[str, Any], Body()], request: Request) -> JSONResponse:
         process = registry.get(str(body.get("process", "")))
         response = gateway.forward(process["service"], "/api/v1/cases", body, dict(request.headers))
-        return JSONResponse(response.json(), status_code=response.status_code)
+        return relayed(response)
 
     @api.post("/api/v1/cases/{case_id}/actions")
     def act(case_id: str, body: Annotated[dict[str, Any], Body()], request: Request) -> JSONResponse:
         headers = dict(request.headers)
-        with engine.connect() as conn:
+        with reads.reading(engine) as conn:
             service = conn.execute(select(cases.c.service).where(cases.c.case_id == case_id)).scalar()
         if service is not None:
             response = gateway.forward(service, f"/api/v1/cases/{case_id}/actions", body, headers)
@@ -73,7 +73,7 @@ def create_query_api(
                     status_code=404,
                 )
             response = found[1]
-        return JSONResponse(response.json(), status_code=response.status_code)
+        return relayed(response)
 
     @api.get("/api/v1/cases/{case_id}")
     def get_case(case_id: str, who: CurrentActor) -> dict[str, Any]:

@@ -2,27 +2,38 @@
 
 Positions live in PostgreSQL beside the read models, not in Kafka's group offsets: a redelivered
 message is recognised by its offset and changes nothing. A rebuild resets positions to the start.
+Messages that cannot be projected go to the dead-letter topic, with the reason in a header, before the
+positions move past them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from sqlalchemy import Connection, Engine, select, text
+from aiokafka.errors import KafkaError
+from sqlalchemy import Connection, Engine, exc, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
 from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
 from ybj_query.models import READ_MODELS, SCHEMA, metadata, positions
 from ybj_query.projection import PoisonMessage, check_envelope, project
+from ybj_query.reads import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
+# Not an envelope this projection understands: dead-lettered as soon as it is read.
+UNDECODABLE = (PoisonMessage, orjson.JSONDecodeError, KeyError, ValueError, TypeError)
+# An envelope the read models refuse (PostgreSQL rejects a value, or the step is impossible): dead-lettered too.
+UNPROJECTABLE = (exc.IntegrityError, exc.DataError, KeyError, ValueError, TypeError)
 
 
 def dead_letter_topic(prefix: str) -> str:
@@ -60,11 +71,36 @@ class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
         return None
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        await self._projector.seek_to_stored(list(assigned))
+        try:
+            await self._projector.seek_to_stored(list(assigned))
+        except STORE_UNAVAILABLE as exc:
+            # The first batch puts the consumer right: the stored positions decide what applies.
+            log.warning("cannot read the stored positions now (%s); the first batch will seek", exc)
+
+
+class _Unprojectable(Exception):
+    """A message of a batch the read models refuse (carried out of the transaction to retry message by message)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class _Outcome:
+    """What one batch did, known before it commits."""
+
+    applied: Counter[str] = field(default_factory=Counter)  # per topic
+    poison: list[tuple[ConsumerRecord[bytes, bytes], str, str]] = field(default_factory=list)  # record, reason, kind
+    seek: dict[TopicPartition, int] = field(default_factory=dict)  # where the stored positions say to read on
 
 
 class Projector:
-    """Applies batches from Kafka to the read models, exactly once per message."""
+    """Applies batches from Kafka to the read models, exactly once per message.
+
+    A batch, its dead letters and its positions commit together: a failure anywhere (PostgreSQL or Kafka away)
+    rolls the batch back, and it is read again. `run` waits out such outages; it does not exit.
+    """
 
     def __init__(self, engine: Engine, bootstrap: str, topics: list[str], dead_letter: str, group_id: str) -> None:
         self.engine = engine
@@ -105,15 +141,12 @@ class Projector:
             tps = await partitions_of(self.bootstrap, self.topics)
             self.consumer.assign(tps)
             await self.seek_to_stored(tps)
-        self._producer = idempotent_producer(self.bootstrap)
-        await self._producer.start()
 
     async def stop(self) -> None:
         """Disconnect."""
         if self.consumer is not None:
             await stop_consumer(self.consumer)
-        if self._producer is not None:
-            await self._producer.stop()
+        await self._drop_producer()
 
     async def poll_once(self, timeout_ms: int = 200) -> int:
         """Fetch one batch and apply it; return how many messages were applied."""
@@ -121,44 +154,98 @@ class Projector:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=500)
         if not batches:
             return 0
-        applied, poison, behind = await asyncio.to_thread(self._apply, batches)
-        for record, reason in poison:
-            await self._dead_letter(record, reason)
-        for tp, offset in behind.items():
-            self.consumer.seek(tp, offset)
+        try:
+            outcome = await self._commit(batches)
+        except BaseException:
+            # Nothing of the batch was recorded: read it again; the stored positions decide what applies.
+            self._seek({tp: records[0].offset for tp, records in batches.items()})
+            raise
+        self._seek(outcome.seek)
+        for topic, count in outcome.applied.items():
+            PROJECTED.labels(topic).inc(count)
+        for _, _, kind in outcome.poison:
+            PROJECTION_ERRORS.labels(kind).inc()
         for tp in batches:
+            if tp not in self.consumer.assignment():
+                continue
             end = self.consumer.highwater(tp)
             position = await self.consumer.position(tp)
             if end is not None:
                 CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, end - position))
-        return applied
+        return sum(outcome.applied.values())
+
+    def _seek(self, offsets: dict[TopicPartition, int]) -> None:
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        for tp, offset in offsets.items():
+            if tp not in assigned:
+                continue  # taken away meanwhile: its next owner seeks
+            end = self.consumer.highwater(tp)
+            if end is not None and offset > end:
+                log.error("%s: stored position %d is past the end %d; rebuild the read models", tp, offset, end)
+                continue
+            self.consumer.seek(tp, offset)
+
+    async def _commit(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> _Outcome:
+        try:
+            return await self._in_transaction(batches, isolate=False)
+        except _Unprojectable as exc:
+            # One message breaks the read models (a value PostgreSQL refuses, an impossible step): apply the
+            # batch again one message at a time, so that only that one goes to the dead-letter topic.
+            log.warning("a message cannot be projected (%s); applying its batch one by one", _reason(exc.error))
+            return await self._in_transaction(batches, isolate=True)
+
+    async def _in_transaction(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]], *, isolate: bool
+    ) -> _Outcome:
+        conn = await asyncio.to_thread(self.engine.connect)
+        try:
+            outcome = await asyncio.to_thread(self._apply, conn, batches, isolate)
+            # Dead letters are out before the positions move past them: a crash re-sends, never loses, one.
+            for record, reason, _ in outcome.poison:
+                await self._dead_letter(record, reason)
+            await asyncio.to_thread(conn.commit)
+        finally:
+            await asyncio.to_thread(conn.close)  # rolls back what was not committed
+        return outcome
 
     def _apply(
-        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> tuple[int, list[tuple[ConsumerRecord[bytes, bytes], str]], dict[TopicPartition, int]]:
-        applied = 0
-        poison: list[tuple[ConsumerRecord[bytes, bytes], str]] = []
-        behind: dict[TopicPartition, int] = {}
-        with self.engine.begin() as conn:
-            stored = Positions.load(conn, batches.keys())
-            for tp, records in batches.items():
-                expected = stored[tp]
-                for record in records:
-                    if record.offset < expected:
-                        continue  # already applied: a redelivery
-                    if record.offset > expected:
-                        behind[tp] = expected  # positions were reset (rebuild): go back
-                        break
+        self, conn: Connection, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]], isolate: bool
+    ) -> _Outcome:
+        outcome = _Outcome()
+        stored = Positions.load(conn, batches.keys())
+        for tp, records in batches.items():
+            expected = stored[tp]
+            if records[-1].offset < expected:
+                outcome.seek[tp] = expected  # all applied before (a redelivery): read on from the stored position
+                continue
+            for record in records:
+                if record.offset < expected:
+                    continue  # already applied: a redelivery
+                if record.offset > expected:
+                    outcome.seek[tp] = expected  # positions were reset (rebuild): go back
+                    break
+                expected = record.offset + 1
+                try:
+                    envelope = check_envelope(orjson.loads(record.value or b""))
+                except UNDECODABLE as exc:
+                    outcome.poison.append((record, _reason(exc), type(exc).__name__))
+                    continue
+                if not isolate:
                     try:
-                        if project(conn, check_envelope(orjson.loads(record.value or b""))):
-                            applied += 1
-                            PROJECTED.labels(tp.topic).inc()
-                    except (PoisonMessage, orjson.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
-                        PROJECTION_ERRORS.labels(type(exc).__name__).inc()
-                        poison.append((record, f"{type(exc).__name__}: {exc}"))
-                    expected = record.offset + 1
-                Positions.save(conn, tp, expected)
-        return applied, poison, behind
+                        if project(conn, envelope):
+                            outcome.applied[tp.topic] += 1
+                    except UNPROJECTABLE as exc:
+                        raise _Unprojectable(exc) from exc
+                    continue
+                try:
+                    with conn.begin_nested():
+                        if project(conn, envelope):
+                            outcome.applied[tp.topic] += 1
+                except UNPROJECTABLE as exc:
+                    outcome.poison.append((record, _reason(exc), type(exc).__name__))
+            Positions.save(conn, tp, expected)
+        return outcome
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
@@ -168,12 +255,36 @@ class Projector:
             ("partition", str(record.partition).encode()),
             ("offset", str(record.offset).encode()),
         ]
+        if self._producer is None:
+            producer = idempotent_producer(self.bootstrap)
+            await producer.start()
+            self._producer = producer
         await self._producer.send_and_wait(self.dead_letter, record.value, key=record.key, headers=headers)
 
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 30)
+            except (KafkaError, TimeoutError) as exc:
+                log.warning("dead-letter producer did not stop cleanly: %s: %s", type(exc).__name__, exc)
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Apply batches until `stop` is set."""
+        """Apply batches until `stop` is set, waiting out outages of PostgreSQL and Kafka."""
+        backoff = Backoff()
         while not stop.is_set():
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except (*STORE_UNAVAILABLE, KafkaError) as exc:
+                delay = backoff.next()
+                log.warning("projection paused: %s: %s; retrying in %.1fs", type(exc).__name__, str(exc).strip(), delay)
+                if isinstance(exc, KafkaError):
+                    await self._drop_producer()  # a new one for the next dead letter
+                await sleep_or_stop(stop, delay)
+                continue
+            if backoff.failures:
+                log.info("projection resumed")
+            backoff.reset()
 
     async def catch_up(self) -> int:
         """Apply everything up to the current end of every partition (used by rebuild)."""
@@ -189,6 +300,13 @@ class Projector:
             if done:
                 return total
             total += await self.poll_once()
+
+
+def _reason(error: Exception) -> str:
+    """A dead letter's `reason` header: the error in one line (no SQL, no parameters: they may hold personal data)."""
+    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first_line}"[:500]
 
 
 def create_schema(engine: Engine) -> None:

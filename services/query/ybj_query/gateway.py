@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import httpx
+from fastapi.responses import JSONResponse
 
 from ybj_kernel.errors import NotFound, Unavailable
 
@@ -68,13 +69,15 @@ class Gateway:
         """POST to a domain service."""
         sent = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
         try:
-            return self._client.post(f"{self._urls[service]}{path}", json=body, headers=sent, timeout=30)
-        except httpx.HTTPError as exc:
+            response = self._client.post(f"{self._urls[service]}{path}", json=body, headers=sent, timeout=30)
+            response.json()  # every answer of a service, errors included, is JSON
+        except (httpx.HTTPError, ValueError) as exc:
             raise Unavailable(
                 "SERVICE_UNAVAILABLE",
                 f"{service} 服务暂不可用，请稍后重试",
                 f"the {service} service is unavailable, retry shortly ({type(exc).__name__})",
             ) from None
+        return response
 
     def find_case_service(
         self, case_id: str, body: dict[str, Any], headers: dict[str, str]
@@ -85,3 +88,10 @@ class Gateway:
             if not (response.status_code == 404 and response.json().get("code") == "CASE_NOT_FOUND"):
                 return service, response
         return None
+
+
+def relayed(response: httpx.Response) -> JSONResponse:
+    """A domain service's answer handed back unchanged: body, status and, on a 503, when to retry."""
+    retry_after = response.headers.get("retry-after")
+    headers = {"Retry-After": retry_after} if retry_after else None
+    return JSONResponse(response.json(), status_code=response.status_code, headers=headers)

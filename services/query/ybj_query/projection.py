@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ybj_kernel.envelope import EVENT_TYPE
+from ybj_kernel.settings import DOMAIN_SERVICES
 from ybj_query.models import cases, history
 
+log = logging.getLogger(__name__)
 SUPPORTED_SCHEMA_VERSIONS = frozenset({"1"})
+DATA_MODES = frozenset({"merge", "amend", "revert", "none"})
 REQUIRED = (
     "id",
     "type",
@@ -44,15 +49,62 @@ def check_envelope(envelope: Any) -> dict[str, Any]:
     missing = [k for k in REQUIRED if k not in envelope]
     if missing:
         raise PoisonMessage(f"missing attributes {missing}")
-    if not str(envelope["type"]).startswith("cn.ybj."):
+    kind = EVENT_TYPE.match(str(envelope["type"]))
+    if (
+        kind is None
+        or kind["service"] not in DOMAIN_SERVICES
+        or kind["version"] != str(envelope["schemaversion"])
+        or kind["event"] != envelope["eventname"]
+        or envelope["source"] != f"/ybj/{kind['service']}"
+    ):
         raise PoisonMessage(f"unknown event type {envelope['type']!r}")
+    _check_attributes(envelope)
     return envelope
 
 
+def _check_attributes(envelope: dict[str, Any]) -> None:
+    not_text = [k for k in REQUIRED if k != "caseversion" and not isinstance(envelope[k], str)]
+    if not_text:
+        raise PoisonMessage(f"attributes {not_text} are not strings")
+    version = envelope["caseversion"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise PoisonMessage(f"caseversion {version!r} is not a version")
+    if (envelope["action"] == "create") != (version == 1):
+        raise PoisonMessage(f"a case opens with `create` at version 1, not {envelope['action']!r} at {version}")
+    if envelope["datamode"] not in DATA_MODES:
+        raise PoisonMessage(f"unknown datamode {envelope['datamode']!r}")
+    if not isinstance(envelope.get("data") or {}, dict):
+        raise PoisonMessage("data is not a JSON object")
+    try:
+        datetime.fromisoformat(envelope["time"])
+    except ValueError:
+        raise PoisonMessage(f"time {envelope['time']!r} is not an ISO 8601 timestamp") from None
+
+
 def project(conn: Connection, envelope: dict[str, Any]) -> bool:
-    """Apply one event; return False when it was already applied (a re-send)."""
+    """Apply one event; return False when it changes nothing.
+
+    Events of a case apply in version order, each once: a re-sent event (its version already applied)
+    changes nothing, and so does one that arrives before its predecessor. That happens only when the relay
+    lost an acknowledgement half-way through a batch and sends the whole batch again, so the early one comes
+    again after its predecessor; applying it now would leave a gap in the history.
+    """
     when = datetime.fromisoformat(envelope["time"])
     data = envelope.get("data") or {}
+    current = None
+    if envelope["action"] != "create":
+        current = conn.execute(
+            select(cases.c.version, cases.c.layers).where(cases.c.case_id == envelope["caseid"])
+        ).first()
+        if current is None or envelope["caseversion"] != current.version + 1:
+            if current is None or envelope["caseversion"] > current.version + 1:
+                log.warning(
+                    "case %s: version %s arrived before version %s; waiting for it to be sent again in order",
+                    envelope["caseid"],
+                    envelope["caseversion"],
+                    1 if current is None else current.version + 1,
+                )
+            return False
     # RETURNING tells a new row from a repeat; rowcount is -1 for this statement with psycopg 3.
     inserted = conn.execute(
         pg_insert(history)
@@ -98,8 +150,8 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
             )
         )
         return True
-    row = conn.execute(select(cases.c.layers).where(cases.c.case_id == envelope["caseid"])).one()
-    layers = fold_layers(list(row.layers), envelope["datamode"], data)
+    assert current is not None
+    layers = fold_layers(list(current.layers), envelope["datamode"], data)
     conn.execute(
         update(cases)
         .where(cases.c.case_id == envelope["caseid"])

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, exc, func, select
 
 from ybj_kernel.domain.identity import admdvs_covers
-from ybj_kernel.errors import Forbidden, NotFound
+from ybj_kernel.errors import Forbidden, NotFound, Unavailable
 from ybj_query.models import cases, history
 
 MAX_PAGE_SIZE = 200
+# The read models cannot be reached right now (server down or restarting, connection lost, pool exhausted).
+STORE_UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection to the read models; their database being out of reach becomes Unavailable (503, retry)."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except STORE_UNAVAILABLE as error:
+        raise Unavailable(
+            "READ_MODELS_UNAVAILABLE",
+            "查询库暂不可用，请稍后重试",
+            f"the read models are unavailable, retry shortly ({type(error).__name__})",
+        ) from error
 
 
 def scope_prefix(admdvs: str) -> str:
@@ -24,7 +42,7 @@ def scope_prefix(admdvs: str) -> str:
 
 def case_view(engine: Engine, case_id: str, scope: str) -> dict[str, Any]:
     """One case as it stands, for staff of a covering 医保区划."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
     if row is None:
         raise NotFound(
@@ -43,7 +61,7 @@ def case_view(engine: Engine, case_id: str, scope: str) -> dict[str, Any]:
 def case_history(engine: Engine, case_id: str, scope: str) -> list[dict[str, Any]]:
     """Every event of a case in order: the audit trail."""
     case_view(engine, case_id, scope)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(history).where(history.c.case_id == case_id).order_by(history.c.version)).all()
     return [
         {
@@ -78,7 +96,7 @@ def work_queue(
     if admdvs:
         query = query.where(cases.c.admdvs.startswith(scope_prefix(admdvs)))
     size = max(1, min(page_size, MAX_PAGE_SIZE))
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(
             query.order_by(cases.c.updated_at.desc(), cases.c.case_id).limit(size).offset((max(page, 1) - 1) * size)
@@ -88,7 +106,7 @@ def work_queue(
 
 def progress(engine: Engine, acceptance_no: str) -> dict[str, Any]:
     """What a citizen may see by 受理号: the process and where it stands, no personal data."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(
             select(cases.c.process_id, cases.c.stage, cases.c.created_at, cases.c.updated_at).where(
                 cases.c.acceptance_no == acceptance_no

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError, OperationalError
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
+
+# How long a command waits for a pooled connection while PostgreSQL is away. eventsourcing tries each read
+# and write of the event store 10 times, 0.2 s apart, so a command fails (503, retry later) after about
+# 12 s; with eventsourcing's default of 30 s it would hang for five minutes.
+EVENT_STORE_POOL_WAIT_SECONDS = 1
+# The 受理号 sequence is drawn once per create, without retries.
+SEQUENCE_POOL_WAIT_SECONDS = 5
+# A pool gives up reconnecting in the background this soon; the next command then connects at once. Left
+# at psycopg_pool's five minutes, the pauses between attempts made while the server was down grow so long
+# that commands keep failing for as long again after it is back.
+RECONNECT_TIMEOUT_SECONDS = 2
 
 
 def eventstore_env(dsn: str, schema: str = "public") -> dict[str, str]:
@@ -21,24 +36,58 @@ def eventstore_env(dsn: str, schema: str = "public") -> dict[str, str]:
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "8",
+        # Bursts beyond the pool wait briefly instead of opening many more connections.
+        "POSTGRES_MAX_OVERFLOW": "2",
+        # eventsourcing's wait for a pooled connection (see above).
+        "POSTGRES_CONNECT_TIMEOUT": str(EVENT_STORE_POOL_WAIT_SECONDS),
+        # Check a pooled connection before use: after a server restart the old ones are dead.
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
     }
 
 
+def reconnect_promptly(app: Application[Any]) -> None:
+    """Make the event store's connection pool recover from a PostgreSQL restart as soon as the server is back.
+
+    eventsourcing does not expose psycopg_pool's `reconnect_timeout` in its environment; its pool is public on
+    the PostgreSQL datastore, and the setting is read at each reconnection.
+    """
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    if isinstance(pool, ConnectionPool):
+        pool.reconnect_timeout = RECONNECT_TIMEOUT_SECONDS
+
+
 class PostgresAcceptanceNumbers:
-    """Issues 受理号 as <service code><admdvs><yyyymmdd><8-digit sequence>, unique per service."""
+    """Issues 受理号 as <service code><admdvs><yyyymmdd><8-digit sequence>, unique per service.
+
+    When PostgreSQL cannot be reached it raises eventsourcing's OperationalError or InterfaceError, as the
+    event store does, so that the application answers both the same way (503, retry later).
+    """
 
     def __init__(self, dsn: str, sequence: str) -> None:
         self._sequence = sequence
-        self._pool = ConnectionPool(dsn, min_size=1, max_size=4, kwargs={"autocommit": True}, open=True)
+        self._pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=4,
+            kwargs={"autocommit": True, "connect_timeout": SEQUENCE_POOL_WAIT_SECONDS},
+            timeout=SEQUENCE_POOL_WAIT_SECONDS,
+            check=ConnectionPool.check_connection,  # connections kept across a server restart are dead
+            reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
+            open=True,
+        )
         with self._pool.connection() as conn:
             conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._sequence}")
 
     def __call__(self, service_code: str, admdvs: str, day: date) -> str:
         """Draw the next number; a gap after a failed command is harmless, a repeat is impossible."""
-        with self._pool.connection() as conn:
-            row = conn.execute(f"SELECT nextval('{self._sequence}')").fetchone()
+        try:
+            with self._pool.connection() as conn:
+                row = conn.execute(f"SELECT nextval('{self._sequence}')").fetchone()
+        except psycopg.InterfaceError as exc:
+            raise InterfaceError(str(exc)) from exc
+        except psycopg.OperationalError as exc:  # also the pool's timeout while the server is down
+            raise OperationalError(str(exc)) from exc
         assert row is not None
         return f"{service_code}{admdvs}{day:%Y%m%d}{row[0] % 100_000_000:08d}"
 

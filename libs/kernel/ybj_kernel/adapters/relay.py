@@ -2,6 +2,7 @@
 
 The position is recorded only after Kafka acknowledged the batch, so a relay killed at any moment
 loses nothing and re-sends at most one batch; consumers drop the repeats by (case id, version).
+While Kafka or PostgreSQL is away the relay waits and retries; it does not exit.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 
 import orjson
 import psycopg
-from eventsourcing.persistence import Notification
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError
 
+from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.case import Case
@@ -43,7 +47,7 @@ class RelayPosition:
             )
 
     def _connect(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self._dsn, autocommit=True)
+        return _connect(self._dsn)
 
     def load(self) -> int:
         """Read the recorded position."""
@@ -71,56 +75,170 @@ def envelope_of(app: CaseApplication, notification: Notification) -> dict[str, A
     return to_envelope(app.service, attrs, attrs["process_id"])
 
 
+# Kafka or PostgreSQL is away (broker restarting, connection lost, no acknowledgement in time): wait and retry.
+KAFKA_UNAVAILABLE: tuple[type[Exception], ...] = (KafkaError,)
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    OperationalError,
+    InterfaceError,
+)
+PRODUCER_STOP_TIMEOUT = 30.0
+
+
 async def run_relay(
     app: CaseApplication, dsn: str, bootstrap: str, topic_prefix: str, stop: asyncio.Event, batch_size: int = 200
 ) -> None:
-    """Publish every stored case event, in order, until `stop` is set."""
+    """Publish every stored case event, in order, until `stop` is set; outages of Kafka or PostgreSQL are waited out.
+
+    A batch that Kafka did not acknowledge in full is sent again, whole and in order, with a new producer; the
+    position never moves past an event Kafka has not acknowledged.
+    """
     topic = topic_for(topic_prefix, app.service)
     await ensure_topics(bootstrap, [topic])
-    position = RelayPosition(dsn, app.service)
-    producer = idempotent_producer(bootstrap)
-    await producer.start()
-    conn: psycopg.Connection[Any] = await asyncio.to_thread(_connect, dsn)
+    relay = _Relay(app, dsn, bootstrap, topic, batch_size)
+    backoff = Backoff()
     try:
-        current = await asyncio.to_thread(position.load)
-        log.info("relay %s starting after notification %d", app.service, current)
-        idle = 0.0
         while not stop.is_set():
-            notes = await asyncio.to_thread(
-                app.recorder.select_notifications, current, batch_size, inclusive_of_start=False
-            )
-            if not notes:
-                RELAY_LAG.labels(app.service).set(0)
-                idle = min(idle + 0.005, 0.05)
-                await _sleep_or_stop(stop, idle)
+            try:
+                busy = await relay.step()
+            except KAFKA_UNAVAILABLE as exc:
+                delay = backoff.next()
+                log.warning(
+                    "relay %s: Kafka did not acknowledge (%s: %s); sending again after notification %s in %.1fs",
+                    app.service,
+                    type(exc).__name__,
+                    exc,
+                    relay.acknowledged,
+                    delay,
+                )
+                await relay.drop_producer()
+                await sleep_or_stop(stop, delay)
                 continue
-            idle = 0.0
-            await _publish(app, producer, topic, notes)
-            current = notes[-1].id
-            await asyncio.to_thread(position.save, conn, current)
-            RELAY_PUBLISHED.labels(app.service).inc(len(notes))
-            max_id = await asyncio.to_thread(app.recorder.max_notification_id)
-            RELAY_LAG.labels(app.service).set(max(0, (max_id or 0) - current))
+            except STORE_UNAVAILABLE as exc:
+                delay = backoff.next()
+                log.warning(
+                    "relay %s: PostgreSQL unavailable (%s: %s); retrying in %.1fs",
+                    app.service,
+                    type(exc).__name__,
+                    str(exc).strip(),
+                    delay,
+                )
+                relay.drop_connection()
+                await sleep_or_stop(stop, delay)
+                continue
+            if backoff.failures:
+                log.info("relay %s: publishing again after notification %s", app.service, relay.acknowledged)
+            backoff.reset()
+            if not busy:
+                await sleep_or_stop(stop, relay.idle())
     finally:
-        await producer.stop()
-        conn.close()
+        await relay.drop_producer()
+        relay.drop_connection()
 
 
-async def _publish(app: CaseApplication, producer: Any, topic: str, notes: Sequence[Notification]) -> None:
+class _Relay:
+    """One relay's connections and progress; each step publishes at most one batch."""
+
+    def __init__(self, app: CaseApplication, dsn: str, bootstrap: str, topic: str, batch_size: int) -> None:
+        self.app = app
+        self.dsn = dsn
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.batch_size = batch_size
+        self.acknowledged: int | None = None  # the last notification Kafka acknowledged
+        self._saved: int | None = None  # the last one recorded in PostgreSQL
+        self._position: RelayPosition | None = None
+        self._conn: psycopg.Connection[Any] | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._idle = 0.0
+
+    async def step(self) -> bool:
+        """Publish the next batch; return False when there was nothing to publish."""
+        service = self.app.service
+        if self._position is None:
+            self._position = await asyncio.to_thread(RelayPosition, self.dsn, service)
+        if self.acknowledged is None:
+            self.acknowledged = self._saved = await asyncio.to_thread(self._position.load)
+            log.info("relay %s starting after notification %d", service, self.acknowledged)
+        if self._saved != self.acknowledged:  # acknowledged, but PostgreSQL was away when it was to be recorded
+            await asyncio.to_thread(self._save, self.acknowledged)
+        notes = await asyncio.to_thread(
+            self.app.recorder.select_notifications, self.acknowledged, self.batch_size, inclusive_of_start=False
+        )
+        if not notes:
+            RELAY_LAG.labels(service).set(0)
+            self._idle = min(self._idle + 0.005, 0.05)
+            return False
+        self._idle = 0.0
+        producer = await self._started_producer()
+        await _publish(self.app, producer, self.topic, notes)
+        self.acknowledged = notes[-1].id
+        RELAY_PUBLISHED.labels(service).inc(len(notes))
+        await asyncio.to_thread(self._save, self.acknowledged)
+        max_id = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        RELAY_LAG.labels(service).set(max(0, (max_id or 0) - self.acknowledged))
+        return True
+
+    def idle(self) -> float:
+        """How long to wait before looking for new events again."""
+        return self._idle
+
+    def _save(self, notification_id: int) -> None:
+        assert self._position is not None
+        if self._conn is None or self._conn.closed:
+            self._conn = _connect(self.dsn)
+        self._position.save(self._conn, notification_id)
+        self._saved = notification_id
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = idempotent_producer(self.bootstrap)
+            try:
+                await producer.start()
+            except BaseException:
+                await _stop_quietly(producer)
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def drop_producer(self) -> None:
+        """Close the producer; the next batch goes out on a new one (new producer id, sequences from zero)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await _stop_quietly(producer)
+
+    def drop_connection(self) -> None:
+        """Forget the position connection; the next save opens a new one."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+async def _publish(app: CaseApplication, producer: AIOKafkaProducer, topic: str, notes: Sequence[Notification]) -> None:
     futures = []
-    for note in notes:
-        envelope = envelope_of(app, note)
-        if envelope is None:
-            continue
-        futures.append(await producer.send(topic, orjson.dumps(envelope), key=envelope["caseid"].encode()))
-    # Wait for every acknowledgement before the position may move.
-    await asyncio.gather(*futures)
+    try:
+        for note in notes:
+            envelope = envelope_of(app, note)
+            if envelope is None:
+                continue
+            futures.append(await producer.send(topic, orjson.dumps(envelope), key=envelope["caseid"].encode()))
+    finally:
+        # Wait until every send of the batch is settled, acknowledged or failed, before the position may move
+        # or the batch is sent again: nothing of this attempt may land after the next one.
+        results = await asyncio.gather(*futures, return_exceptions=True)
+    failed = next((r for r in results if isinstance(r, BaseException)), None)
+    if failed is not None:
+        raise failed
+
+
+async def _stop_quietly(producer: AIOKafkaProducer) -> None:
+    try:
+        await asyncio.wait_for(producer.stop(), PRODUCER_STOP_TIMEOUT)
+    except (KafkaError, TimeoutError) as exc:
+        log.warning("Kafka producer did not stop cleanly: %s: %s", type(exc).__name__, exc)
 
 
 def _connect(dsn: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(dsn, autocommit=True)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return psycopg.connect(dsn, autocommit=True, connect_timeout=5)

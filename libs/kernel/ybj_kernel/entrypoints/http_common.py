@@ -35,6 +35,16 @@ def install_error_handlers(api: FastAPI) -> None:
         }
         return JSONResponse(body, status_code=422)
 
+    @api.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        # A bug, not a user error: still answered in the common shape (the traceback goes to the log).
+        body = {
+            "code": "INTERNAL",
+            "message_zh": "服务内部错误，请稍后重试",
+            "message_en": f"internal error, retry later ({type(exc).__name__})",
+        }
+        return JSONResponse(body, status_code=500)
+
 
 def install_metrics(api: FastAPI) -> None:
     """Expose this process's Prometheus metrics at /metrics."""

@@ -13,7 +13,12 @@ import uvicorn
 from prometheus_client import start_http_server
 from psycopg_pool import ConnectionPool
 
-from ybj_kernel.adapters.eventstore import PostgresAcceptanceNumbers, eventstore_env
+from ybj_kernel.adapters.eventstore import (
+    RECONNECT_TIMEOUT_SECONDS,
+    PostgresAcceptanceNumbers,
+    eventstore_env,
+    reconnect_promptly,
+)
 from ybj_kernel.adapters.relay import run_relay
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
@@ -33,9 +38,11 @@ def bootstrap(
         conn.execute("SELECT pg_advisory_lock(hashtext('ybj-schema'))")
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         acceptance = PostgresAcceptanceNumbers(settings.pg_dsn, f"{schema}.acceptance_seq")
-        return app_class(
+        app = app_class(
             definitions or app_class.default_definitions(), acceptance, env=eventstore_env(settings.pg_dsn, schema)
         )
+    reconnect_promptly(app)
+    return app
 
 
 def main(app_class: type[CaseApplication], argv: list[str] | None = None) -> None:
@@ -59,7 +66,15 @@ def serve(app_class: type[CaseApplication], settings: Settings) -> None:
         ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
     app = bootstrap(app_class, settings)
     verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
-    pool = ConnectionPool(settings.pg_dsn, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True)
+    pool = ConnectionPool(
+        settings.pg_dsn,
+        min_size=1,
+        max_size=2,
+        kwargs={"autocommit": True, "connect_timeout": 2},
+        check=ConnectionPool.check_connection,
+        reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
+        open=True,
+    )
 
     def healthy() -> dict[str, str]:
         try:

@@ -14,7 +14,7 @@ from ybj_dev import infra
 from ybj_kernel.envelope import to_envelope
 from ybj_query.consumer import create_schema
 from ybj_query.models import cases, history
-from ybj_query.projection import project
+from ybj_query.projection import project, project_batch
 
 pytestmark = pytest.mark.integration
 
@@ -94,3 +94,40 @@ def test_an_event_ahead_of_its_predecessor_waits_for_the_resend(engine: Engine) 
         row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
     assert sorted(versions) == [1, 2, 3]
     assert (row.version, row.stage, row.data) == (3, "s3", {"a": 1, "b": 2, "c": 3})
+
+
+def _sequence(a: str, b: str, never: str) -> list[dict[str, Any]]:
+    """Repeats, an early arrival, an amendment, a revert and a case never opened, in one stream."""
+    return [
+        _event(a, 1, "create", "s1", {"a": 1}),
+        _event(a, 1, "create", "s1", {"a": 1}),
+        _event(a, 3, "s2", "s3", {"c": 3}, layer="stage"),
+        _event(b, 1, "create", "t1", {"x": 1}),
+        _event(a, 2, "s1", "s2", {"b": 2}, layer="stage"),
+        _event(a, 3, "s2", "s3", {"c": 3}, layer="stage"),
+        _event(never, 2, "s1", "s2", {}),
+        _event(a, 4, "amend", "s3", {"a": 9}, layer="amend"),
+        _event(b, 2, "t1", "t2", {"y": 2}, layer="stage"),
+        _event(a, 5, "step_back", "s2", {}, pop_layer=True),
+        _event(b, 2, "t1", "t2", {"y": 2}, layer="stage"),
+    ]
+
+
+def _state(engine: Engine, case_id: str) -> tuple[Any, ...]:
+    with engine.connect() as conn:
+        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
+        versions = conn.execute(select(history.c.version).where(history.c.case_id == case_id)).scalars().all()
+    return row.version, row.stage, row.data, row.layers, sorted(versions)
+
+
+def test_a_batch_applies_exactly_as_one_event_at_a_time(engine: Engine) -> None:
+    one = [str(uuid.uuid4()) for _ in range(3)]
+    many = [str(uuid.uuid4()) for _ in range(3)]
+    with engine.begin() as conn:
+        singly = [project(conn, e) for e in _sequence(*one)]
+    with engine.begin() as conn:
+        batched = project_batch(conn, _sequence(*many))
+    assert batched == singly == [True, False, False, True, True, True, False, True, True, True, False]
+    assert _state(engine, many[0]) == _state(engine, one[0])
+    assert _state(engine, many[0])[:3] == (5, "s2", {"a": 9, "b": 2})
+    assert _state(engine, many[1]) == _state(engine, one[1])

@@ -26,7 +26,7 @@ from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
 from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
 from ybj_query.models import READ_MODELS, SCHEMA, metadata, positions
-from ybj_query.projection import PoisonMessage, check_envelope, project
+from ybj_query.projection import PoisonMessage, check_envelope, project, project_batch
 from ybj_query.reads import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,7 @@ class Projector:
     ) -> _Outcome:
         outcome = _Outcome()
         stored = Positions.load(conn, batches.keys())
+        decoded: list[tuple[str, ConsumerRecord[bytes, bytes], dict[str, Any]]] = []
         for tp, records in batches.items():
             expected = stored[tp]
             if records[-1].offset < expected:
@@ -227,25 +228,33 @@ class Projector:
                     break
                 expected = record.offset + 1
                 try:
-                    envelope = check_envelope(orjson.loads(record.value or b""))
+                    decoded.append((tp.topic, record, check_envelope(orjson.loads(record.value or b""))))
                 except UNDECODABLE as exc:
                     outcome.poison.append((record, _reason(exc), type(exc).__name__))
-                    continue
-                if not isolate:
-                    try:
-                        if project(conn, envelope):
-                            outcome.applied[tp.topic] += 1
-                    except UNPROJECTABLE as exc:
-                        raise _Unprojectable(exc) from exc
-                    continue
-                try:
-                    with conn.begin_nested():
-                        if project(conn, envelope):
-                            outcome.applied[tp.topic] += 1
-                except UNPROJECTABLE as exc:
-                    outcome.poison.append((record, _reason(exc), type(exc).__name__))
             Positions.save(conn, tp, expected)
+        if isolate:
+            self._apply_one_by_one(conn, decoded, outcome)
+            return outcome
+        try:
+            # The whole batch in a few statements; a refusal sends us back to apply it message by message.
+            results = project_batch(conn, [envelope for _, _, envelope in decoded])
+        except UNPROJECTABLE as exc:
+            raise _Unprojectable(exc) from exc
+        for (topic, _, _), applied in zip(decoded, results, strict=True):
+            outcome.applied[topic] += applied
         return outcome
+
+    @staticmethod
+    def _apply_one_by_one(
+        conn: Connection, decoded: list[tuple[str, ConsumerRecord[bytes, bytes], dict[str, Any]]], outcome: _Outcome
+    ) -> None:
+        for topic, record, envelope in decoded:
+            try:
+                with conn.begin_nested():
+                    if project(conn, envelope):
+                        outcome.applied[topic] += 1
+            except UNPROJECTABLE as exc:
+                outcome.poison.append((record, _reason(exc), type(exc).__name__))
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)

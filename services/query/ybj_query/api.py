@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Body, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, select, text
 
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
+from ybj_kernel.errors import NotFound
 from ybj_query import reads
-from ybj_query.gateway import Gateway, ProcessRegistry, relayed
+from ybj_query.gateway import Gateway, ProcessRegistry, json_object, relayed
 from ybj_query.models import cases
 
 
 def create_query_api(
-    engine: Engine, verifier: TokenVerifier, client: httpx.Client, service_urls: dict[str, str], kafka_bootstrap: str
+    engine: Engine,
+    verifier: TokenVerifier,
+    client: httpx.Client,
+    forwarder: httpx.AsyncClient,
+    service_urls: dict[str, str],
+    kafka_bootstrap: str,
 ) -> FastAPI:
     """Build the public API app (default http://127.0.0.1:8080, OpenAPI at /docs)."""
     api = FastAPI(
@@ -31,7 +38,7 @@ def create_query_api(
     install_error_handlers(api)
     install_metrics(api)
     registry = ProcessRegistry(client, service_urls)
-    gateway = Gateway(client, service_urls)
+    gateway = Gateway(forwarder, service_urls)
     api.state.verifier = verifier
 
     @api.get("/healthz")
@@ -46,33 +53,28 @@ def create_query_api(
     def processes() -> list[dict[str, Any]]:
         return registry.all()
 
-    # Plain `def` routes: the forwarding client is synchronous and runs in FastAPI's thread pool.
-    @api.post("/api/v1/cases", status_code=201)
-    def create_case(body: Annotated[dict[str, Any], Body()], request: Request) -> JSONResponse:
-        process = registry.get(str(body.get("process", "")))
-        response = gateway.forward(process["service"], "/api/v1/cases", body, dict(request.headers))
-        return relayed(response)
+    # Commands pass through asynchronously, as bytes; only the process id (create) or the case's service
+    # (act) is looked up: from memory, else the read model or the services, off the event loop.
+    @api.post("/api/v1/cases", status_code=201, openapi_extra=_body_doc("CreateCase"))
+    async def create_case(request: Request) -> Response:
+        raw = await request.body()
+        process_id = str(json_object(raw).get("process", ""))
+        process = registry.cached(process_id)
+        if process is None:
+            process = await asyncio.to_thread(registry.get, process_id)
+        return relayed(await gateway.forward(process["service"], "/api/v1/cases", raw, request.headers))
 
-    @api.post("/api/v1/cases/{case_id}/actions")
-    def act(case_id: str, body: Annotated[dict[str, Any], Body()], request: Request) -> JSONResponse:
-        headers = dict(request.headers)
-        with reads.reading(engine) as conn:
-            service = conn.execute(select(cases.c.service).where(cases.c.case_id == case_id)).scalar()
+    @api.post("/api/v1/cases/{case_id}/actions", openapi_extra=_body_doc("ActOnCase"))
+    async def act(case_id: str, request: Request) -> Response:
+        raw = await request.body()
+        json_object(raw)
+        path = f"/api/v1/cases/{case_id}/actions"
+        service = gateway.service_of(case_id) or await asyncio.to_thread(_service_in_read_model, engine, case_id)
         if service is not None:
-            response = gateway.forward(service, f"/api/v1/cases/{case_id}/actions", body, headers)
-        else:
-            found = gateway.find_case_service(case_id, body, headers)
-            if found is None:
-                return JSONResponse(
-                    {
-                        "code": "CASE_NOT_FOUND",
-                        "message_zh": "案件不存在",
-                        "message_en": "no such case",
-                        "field": "case_id",
-                    },
-                    status_code=404,
-                )
-            response = found[1]
+            return relayed(await gateway.forward(service, path, raw, request.headers))
+        response = await gateway.find_case_service(case_id, raw, request.headers)
+        if response is None:
+            raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
         return relayed(response)
 
     @api.get("/api/v1/cases/{case_id}")
@@ -115,6 +117,34 @@ def _check(probe: Callable[[], object]) -> str:
     except Exception as exc:
         return f"down: {type(exc).__name__}"
     return "ok"
+
+
+def _service_in_read_model(engine: Engine, case_id: str) -> str | None:
+    with reads.reading(engine) as conn:
+        service: str | None = conn.execute(select(cases.c.service).where(cases.c.case_id == case_id)).scalar()
+    return service
+
+
+def _body_doc(model: str) -> dict[str, Any]:
+    """OpenAPI for a pass-through body: the schema the domain service validates it against."""
+    schemas = {
+        "CreateCase": {
+            "type": "object",
+            "required": ["process", "data"],
+            "properties": {"process": {"type": "string", "example": "P079"}, "data": {"type": "object"}},
+        },
+        "ActOnCase": {
+            "type": "object",
+            "required": ["action", "expected_version"],
+            "properties": {
+                "action": {"type": "string", "example": "approve"},
+                "expected_version": {"type": "integer", "minimum": 1},
+                "comment": {"type": "string"},
+                "data": {"type": "object"},
+            },
+        },
+    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schemas[model]}}}}
 
 
 def _ping_http(client: httpx.Client, url: str) -> None:

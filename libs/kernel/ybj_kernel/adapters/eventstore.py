@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from datetime import date
 from typing import Any
 
@@ -17,6 +19,8 @@ from psycopg_pool import ConnectionPool
 EVENT_STORE_POOL_WAIT_SECONDS = 1
 # The 受理号 sequence is drawn once per create, without retries.
 SEQUENCE_POOL_WAIT_SECONDS = 5
+# 受理号 reserved per round trip to the sequence.
+RESERVE_BLOCK = 50
 # A pool gives up reconnecting in the background this soon; the next command then connects at once. Left
 # at psycopg_pool's five minutes, the pauses between attempts made while the server was down grow so long
 # that commands keep failing for as long again after it is back.
@@ -78,18 +82,29 @@ class PostgresAcceptanceNumbers:
         )
         with self._pool.connection() as conn:
             conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._sequence}")
+        self._lock = threading.Lock()
+        self._reserved: deque[int] = deque()
 
     def __call__(self, service_code: str, admdvs: str, day: date) -> str:
-        """Draw the next number; a gap after a failed command is harmless, a repeat is impossible."""
+        """Take the next number; a gap after a failed command is harmless, a repeat is impossible."""
+        with self._lock:
+            if not self._reserved:
+                self._reserved.extend(self._draw())
+            number = self._reserved.popleft()
+        return f"{service_code}{admdvs}{day:%Y%m%d}{number % 100_000_000:08d}"
+
+    def _draw(self) -> list[int]:
+        # A block at a time: one round trip serves RESERVE_BLOCK creates (numbers left at exit become gaps).
         try:
             with self._pool.connection() as conn:
-                row = conn.execute(f"SELECT nextval('{self._sequence}')").fetchone()
+                rows = conn.execute(
+                    f"SELECT nextval('{self._sequence}') FROM generate_series(1, {RESERVE_BLOCK})"
+                ).fetchall()
         except psycopg.InterfaceError as exc:
             raise InterfaceError(str(exc)) from exc
         except psycopg.OperationalError as exc:  # also the pool's timeout while the server is down
             raise OperationalError(str(exc)) from exc
-        assert row is not None
-        return f"{service_code}{admdvs}{day:%Y%m%d}{row[0] % 100_000_000:08d}"
+        return [int(r[0]) for r in rows]
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -1,0 +1,1 @@
+"""Benchmarks of the ybj platform beside the physical limits of its infrastructure (`make bench`)."""

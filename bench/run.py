@@ -299,12 +299,14 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def write(result: dict[str, Any]) -> list[Path]:
-    """bench/results/latest.{json,md} and a copy per mode ({quick,full}.{json,md})."""
+    """bench/results/latest.{json,md}, and a copy per mode ({quick,full}.{json,md}) unless the run aborted."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_clean(result), indent=2, ensure_ascii=False) + "\n"
     page = markdown(result)
     written = []
-    for stem in ("latest", result["mode"]):
+    # The per-mode copy ({quick,full}.*) keeps the last run that went through; latest.* is always this run.
+    stems = ["latest"] if result["aborted"] else ["latest", result["mode"]]
+    for stem in stems:
         (RESULTS / f"{stem}.json").write_text(text)
         (RESULTS / f"{stem}.md").write_text(page)
         written += [RESULTS / f"{stem}.json", RESULTS / f"{stem}.md"]

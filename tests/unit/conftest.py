@@ -36,6 +36,17 @@ def staff(user: str, role: str, admdvs: str = "520100") -> Actor:
     return Actor(user, (role,), admdvs)
 
 
+def retiree_filing(first17: str, psn_name: str) -> dict[str, Any]:
+    """The data of a P044 filing: a 贵阳 retiree resettled in 深圳."""
+    return {
+        "certno": valid_certno(first17),
+        "psn_name": psn_name,
+        "admdvs": "520102",
+        "resettle_admdvs": "440300",
+        "begndate": "2026-12-01",
+    }
+
+
 class Desk:
     """An in-memory service desk: create cases and act on them at their current version."""
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from tests.unit.conftest import Desk, staff, valid_certno
+from tests.unit.conftest import Desk, retiree_filing, staff, valid_certno
 from ybj_kernel.errors import Conflict, Forbidden, InvalidInput
 
 HOSPITAL = staff("H52010000001", "institution")
@@ -283,13 +283,7 @@ def test_missing_field_is_named(desk_for: Callable[[str], Desk]) -> None:
 
 def test_remote_care_filing_amend_revoke_and_back(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P044")
-    filing = {
-        "certno": valid_certno("52010219560101002"),
-        "psn_name": "赵秀兰",
-        "admdvs": "520102",
-        "resettle_admdvs": "440300",
-        "begndate": "2026-12-01",
-    }
+    filing = retiree_filing("52010219560101002", "赵秀兰")
     ack = desk.create("P044", filing, REG)
     assert ack.stage == "review"
     with pytest.raises(Conflict):

@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
+from ybj_kernel.adapters.group_commit import GroupCommit
 from ybj_kernel.domain.case import Case, UniqueClaim
 from ybj_kernel.domain.engine import Actor, Command, Decision, decide, decide_registration
 from ybj_kernel.domain.process import ProcessDefinition
@@ -64,6 +65,8 @@ class CaseApplication(Application[UUID]):
         self.definitions = dict(definitions)
         self._acceptance_numbers = acceptance_numbers
         self._today = today
+        # Concurrent commands share one transaction (one table lock, one commit): see adapters/group_commit.py.
+        self._writes = GroupCommit(self.save, IntegrityError, service=self.service)
 
     def definition(self, process_id: str) -> ProcessDefinition:
         """Return a process of this service, or raise NotFound."""
@@ -200,9 +203,10 @@ class CaseApplication(Application[UUID]):
         return case
 
     def _save(self, *aggregates: Case | UniqueClaim) -> None:
+        events = [e for aggregate in aggregates for e in aggregate.collect_events()]
         try:
             with _store():
-                self.save(*aggregates)
+                self._writes.save(events)
         except IntegrityError:
             raise Conflict(
                 "CONCURRENT_UPDATE",

@@ -17,3 +17,9 @@ RELAY_LAG = Gauge("ybj_relay_lag_events", "Stored events not yet acknowledged by
 CONSUMER_LAG = Gauge("ybj_consumer_lag_messages", "Messages behind the end of each partition", ["topic", "partition"])
 PROJECTED = Counter("ybj_projected_events_total", "Events applied to read models", ["topic"])
 PROJECTION_ERRORS = Counter("ybj_projection_errors_total", "Messages that could not be projected", ["reason"])
+GROUP_COMMIT_SIZE = Histogram(
+    "ybj_group_commit_commands",
+    "Commands whose events were written to the event store in one transaction",
+    ["service"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 100),
+)

@@ -51,9 +51,8 @@ def serve(settings: Settings) -> None:
     create_schema(engine)
     verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
     client = httpx.Client(limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
-    forwarder = httpx.AsyncClient(limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
     urls = {s: settings.service_url(s) for s in DOMAIN_SERVICES}
-    api = create_query_api(engine, verifier, client, forwarder, urls, settings.kafka_bootstrap)
+    api = create_query_api(engine, verifier, client, urls, settings.kafka_bootstrap)
     grpc_server = None
     try:
         from ybj_query.grpc_queries import start_grpc_server

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated, Any
 
@@ -25,20 +26,26 @@ def create_query_api(
     engine: Engine,
     verifier: TokenVerifier,
     client: httpx.Client,
-    forwarder: httpx.AsyncClient,
     service_urls: dict[str, str],
     kafka_bootstrap: str,
 ) -> FastAPI:
     """Build the public API app (default http://127.0.0.1:8080, OpenAPI at /docs)."""
+    registry = ProcessRegistry(client, service_urls)
+    gateway = Gateway(service_urls)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await gateway.close()
+
     api = FastAPI(
         title="ybj 医保经办平台",
         version="1",
         description="Queries from the read models; commands forwarded to the domain services.",
+        lifespan=lifespan,
     )
     install_error_handlers(api)
     install_metrics(api)
-    registry = ProcessRegistry(client, service_urls)
-    gateway = Gateway(forwarder, service_urls)
     api.state.verifier = verifier
 
     @api.get("/healthz")

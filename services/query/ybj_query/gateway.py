@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 from fastapi.responses import Response
@@ -14,6 +16,9 @@ from fastapi.responses import Response
 from ybj_kernel.errors import InvalidInput, NotFound, Unavailable
 
 FORWARDED_HEADERS = ("authorization", "idempotency-key", "x-correlation-id")
+FORWARD_TIMEOUT_SECONDS = 30
+# Below uvicorn's keep-alive timeout (5 s): a connection is never reused just as the service closes it.
+KEEPALIVE_SECONDS = 4
 
 
 class ProcessRegistry:
@@ -65,35 +70,62 @@ class ProcessRegistry:
             self._by_id = found
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A domain service's answer to a forwarded command: status, JSON body as received, and when to retry."""
+
+    status: int
+    body: bytes
+    retry_after: str | None = None
+
+
 class Gateway:
     """Sends a command's body, as received, to a domain service and hands back its answer unchanged.
 
     Asynchronous and byte-for-byte: the entry point neither re-encodes the request nor the answer, and
-    waits on the network without holding a thread.
+    waits on the network without holding a thread. aiohttp, not httpx: httpx's client cost about 2 ms of
+    CPU per forwarded command here, more than the domain service spent on the command itself.
     """
 
-    def __init__(self, client: httpx.AsyncClient, service_urls: dict[str, str], known_cases: int = 100_000) -> None:
-        self._client = client
+    def __init__(self, service_urls: dict[str, str], known_cases: int = 100_000, max_connections: int = 64) -> None:
         self._urls = service_urls
         self._service_of: OrderedDict[str, str] = OrderedDict()  # case id -> service, most recent last
         self._known_cases = known_cases
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
 
-    async def forward(self, service: str, path: str, body: bytes, headers: Mapping[str, str]) -> httpx.Response:
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the server's event loop (an aiohttp session belongs to one loop).
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=KEEPALIVE_SECONDS),
+                timeout=aiohttp.ClientTimeout(total=FORWARD_TIMEOUT_SECONDS),
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the connections to the domain services."""
+        if self._session is not None:
+            await self._session.close()
+
+    async def forward(self, service: str, path: str, body: bytes, headers: Mapping[str, str]) -> Answer:
         """POST to a domain service."""
         sent = {k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS}
         sent["content-type"] = "application/json"
         try:
-            response = await self._client.post(f"{self._urls[service]}{path}", content=body, headers=sent, timeout=30)
-            orjson.loads(response.content)  # every answer of a service, errors included, is JSON
-        except (httpx.HTTPError, orjson.JSONDecodeError) as exc:
+            async with self._client().post(f"{self._urls[service]}{path}", data=body, headers=sent) as response:
+                answer = Answer(response.status, await response.read(), response.headers.get("retry-after"))
+            decoded = orjson.loads(answer.body)  # every answer of a service, errors included, is JSON
+        except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as exc:
             raise Unavailable(
                 "SERVICE_UNAVAILABLE",
                 f"{service} 服务暂不可用，请稍后重试",
                 f"the {service} service is unavailable, retry shortly ({type(exc).__name__})",
             ) from None
-        if response.status_code in (200, 201):
-            self.remember(orjson.loads(response.content).get("case_id", ""), service)
-        return response
+        if answer.status in (200, 201) and isinstance(decoded, dict):
+            self.remember(str(decoded.get("case_id", "")), service)
+        return answer
 
     def remember(self, case_id: str, service: str) -> None:
         """Note which service owns a case (bounded: the oldest are forgotten first)."""
@@ -108,20 +140,19 @@ class Gateway:
         """The service of a case this entry point has seen, if any."""
         return self._service_of.get(case_id)
 
-    async def find_case_service(self, case_id: str, body: bytes, headers: Mapping[str, str]) -> httpx.Response | None:
+    async def find_case_service(self, case_id: str, body: bytes, headers: Mapping[str, str]) -> Answer | None:
         """Try each service for a case neither seen here nor yet in the read model (just created elsewhere)."""
         for service in self._urls:
-            response = await self.forward(service, f"/api/v1/cases/{case_id}/actions", body, headers)
-            if not (response.status_code == 404 and orjson.loads(response.content).get("code") == "CASE_NOT_FOUND"):
-                return response
+            answer = await self.forward(service, f"/api/v1/cases/{case_id}/actions", body, headers)
+            if not (answer.status == 404 and orjson.loads(answer.body).get("code") == "CASE_NOT_FOUND"):
+                return answer
         return None
 
 
-def relayed(response: httpx.Response) -> Response:
+def relayed(answer: Answer) -> Response:
     """A domain service's answer handed back unchanged: body, status and, on a 503, when to retry."""
-    retry_after = response.headers.get("retry-after")
-    headers = {"Retry-After": retry_after} if retry_after else None
-    return Response(response.content, status_code=response.status_code, headers=headers, media_type="application/json")
+    headers = {"Retry-After": answer.retry_after} if answer.retry_after else None
+    return Response(answer.body, status_code=answer.status, headers=headers, media_type="application/json")
 
 
 def json_object(raw: bytes) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,6 +85,7 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
     InterfaceError,
 )
 PRODUCER_STOP_TIMEOUT = 30.0
+LAG_INTERVAL_SECONDS = 1.0
 
 
 async def run_relay(
@@ -152,6 +154,7 @@ class _Relay:
         self._conn: psycopg.Connection[Any] | None = None
         self._producer: AIOKafkaProducer | None = None
         self._idle = 0.0
+        self._lag_measured = 0.0
 
     async def step(self) -> bool:
         """Publish the next batch; return False when there was nothing to publish."""
@@ -176,8 +179,11 @@ class _Relay:
         self.acknowledged = notes[-1].id
         RELAY_PUBLISHED.labels(service).inc(len(notes))
         await asyncio.to_thread(self._save, self.acknowledged)
-        max_id = await asyncio.to_thread(self.app.recorder.max_notification_id)
-        RELAY_LAG.labels(service).set(max(0, (max_id or 0) - self.acknowledged))
+        now = time.monotonic()
+        if now - self._lag_measured >= LAG_INTERVAL_SECONDS:  # a gauge: once a second is enough
+            self._lag_measured = now
+            max_id = await asyncio.to_thread(self.app.recorder.max_notification_id)
+            RELAY_LAG.labels(service).set(max(0, (max_id or 0) - self.acknowledged))
         return True
 
     def idle(self) -> float:

@@ -10,6 +10,9 @@ from types import FrameType
 from ybj_dev import demo, infra, processes
 from ybj_dev.platform import Platform
 
+# The fault tests kill and restart the shared Kafka broker; a platform beside them waits it out.
+KAFKA_RESTART_GRACE_SECONDS = 60.0
+
 
 def banner(p: Platform, seeded: int) -> str:
     """What to look at once everything is up."""
@@ -53,12 +56,28 @@ def main(run_dir: Path) -> int:
         platform.start()
         created = demo.seed(platform.url(), run_dir / "keys")
         print(banner(platform, len(created)), flush=True)
-        while infra.kafka_pid(run_dir) is not None:
+        while kafka_back_within(run_dir, KAFKA_RESTART_GRACE_SECONDS):
             time.sleep(1)
+        print(f"Kafka stopped and did not come back within {KAFKA_RESTART_GRACE_SECONDS:.0f} s", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
         print("stopping ybj …", flush=True)
-        processes.stop_all(run_dir)
+        platform.stop()
+        others = sorted(n for n in processes.running_processes(run_dir) if n not in infra.MANAGED_NAMES)
+        if others:  # e.g. an integration test session sharing Kafka and PostgreSQL: leave them to it
+            print(f"Kafka and PostgreSQL keep running for {', '.join(others)} (`make stop` stops all)", flush=True)
+        else:
+            infra.infra_down(run_dir)
         print("stopped.", flush=True)
     return 0
+
+
+def kafka_back_within(run_dir: Path, seconds: float) -> bool:
+    """True while Kafka runs; when it is gone, wait up to `seconds` for someone to start it again."""
+    deadline = time.monotonic() + seconds
+    while infra.kafka_pid(run_dir) is None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True

@@ -86,6 +86,7 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 PRODUCER_STOP_TIMEOUT = 30.0
 LAG_INTERVAL_SECONDS = 1.0
+LINGER_SECONDS = 0.01
 
 
 async def run_relay(
@@ -103,7 +104,7 @@ async def run_relay(
     try:
         while not stop.is_set():
             try:
-                busy = await relay.step()
+                await relay.step()
             except KAFKA_UNAVAILABLE as exc:
                 delay = backoff.next()
                 log.warning(
@@ -132,7 +133,7 @@ async def run_relay(
             if backoff.failures:
                 log.info("relay %s: publishing again after notification %s", app.service, relay.acknowledged)
             backoff.reset()
-            if not busy:
+            if relay.idle():
                 await sleep_or_stop(stop, relay.idle())
     finally:
         await relay.drop_producer()
@@ -173,7 +174,9 @@ class _Relay:
             RELAY_LAG.labels(service).set(0)
             self._idle = min(self._idle + 0.005, 0.05)
             return False
-        self._idle = 0.0
+        # A full batch means a backlog: read on at once. A partial one: let a few milliseconds of events gather, so
+        # that each batch (a read, a produce request, a position write) carries more than one or two events.
+        self._idle = 0.0 if len(notes) >= self.batch_size else LINGER_SECONDS
         producer = await self._started_producer()
         await _publish(self.app, producer, self.topic, notes)
         self.acknowledged = notes[-1].id

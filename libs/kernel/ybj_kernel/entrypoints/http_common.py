@@ -54,8 +54,12 @@ def install_metrics(api: FastAPI) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
-    """Turn the Authorization header into an Actor with the app's TokenVerifier (`app.state.verifier`)."""
+async def current_actor(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """Turn the Authorization header into an Actor with the app's TokenVerifier (`app.state.verifier`).
+
+    Asynchronous because it does not block (a verified token is remembered): FastAPI would otherwise send
+    every request through its thread pool once more just for this.
+    """
     verifier: TokenVerifier = request.app.state.verifier
     return verifier.actor(authorization)
 

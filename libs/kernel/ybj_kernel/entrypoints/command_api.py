@@ -67,7 +67,8 @@ def create_command_api(app: CaseApplication, verifier: TokenVerifier, healthy: C
         return [p.describe() for p in app.definitions.values()]
 
     # eventsourcing is synchronous: the commands run in one bounded pool of threads, the routes stay on the event
-    # loop. (Plain `def` routes went through anyio's thread pool, which cost more CPU than the command itself.)
+    # loop. (Plain `def` routes and a plain `def` token dependency went through anyio's thread pool twice per
+    # command: about 0.2 ms more CPU per command in a bare FastAPI app on this machine.)
     pool = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix=f"{app.service}-command")
 
     async def blocking(call: Callable[[], CaseAck], status: int) -> Response:

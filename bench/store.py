@@ -27,6 +27,7 @@ from ybj_kernel.adapters.eventstore import PostgresAcceptanceNumbers, eventstore
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.entrypoints.service_main import bootstrap
+from ybj_kernel.metrics import GROUP_COMMIT_SIZE
 from ybj_kernel.settings import Settings
 from ybj_treatment.application import TreatmentApplication
 
@@ -304,6 +305,20 @@ def variants(bench: Bench, threads: int, count: int) -> dict[str, Any]:
     return out
 
 
+def _group_commits(app: CaseApplication) -> tuple[float, float]:
+    """The group commit histogram's (sum, count) so far: commands written, and transactions they took."""
+    values = {
+        s.name: s.value for m in GROUP_COMMIT_SIZE.collect() for s in m.samples if s.labels == {"service": app.service}
+    }
+    return values.get("ybj_group_commit_commands_sum", 0.0), values.get("ybj_group_commit_commands_count", 0.0)
+
+
+def _mean_batch(app: CaseApplication, before: tuple[float, float]) -> float:
+    after = _group_commits(app)
+    transactions = after[1] - before[1]
+    return round((after[0] - before[0]) / transactions, 2) if transactions else float("nan")
+
+
 def figure_store(bench: Bench, clients: int, count: int, pg_seconds: float, app: CaseApplication) -> Figure:
     """Figure 2 (the treatment relay must be stopped: the appended events are figure 3's backlog)."""
     state_size = _prepare_raw_table(bench)
@@ -314,10 +329,15 @@ def figure_store(bench: Bench, clients: int, count: int, pg_seconds: float, app:
     sampler = bench.sampler()
     cpu0 = sampler.snapshot()
     commits = bench.xact_commits()
+    batches = _group_commits(app)
     run = appends(app, clients, count, max(60.0, count / 100), 3_000_001)
     run["postgres_transactions_per_create"] = round((bench.xact_commits() - commits) / max(run["events"], 1), 2)
     run["cpu_during_run"] = sampler.share(cpu0, sampler.snapshot())
-    say(f"  {run['events_per_s']:,.0f} appends/s; diagnostics: phases, settings, table lock, single client")
+    run["commands_per_group_commit"] = _mean_batch(app, batches)
+    say(f"  {run['events_per_s']:,.0f} appends/s; diagnostics: more threads, phases, settings, table lock, one client")
+    batches = _group_commits(app)
+    more = appends(app, 4 * clients, count, max(60.0, count / 100), 3_500_001, label=f"{4 * clients} threads")
+    more["commands_per_group_commit"] = _mean_batch(app, batches)
     one = phases(app, 300 if count >= 1000 else 100, 3_900_000)
     settings = variants(bench, clients, max(count // 15, 1000))
     locked = pgbench(bench, _script(state_size, lock=True), clients, pg_seconds)
@@ -327,6 +347,7 @@ def figure_store(bench: Bench, clients: int, count: int, pg_seconds: float, app:
     ratio = run["events_per_s"] / raw["tps"]
     detail = {
         "appends": run,
+        f"appends_{4 * clients}_threads": more,
         "pgbench_raw": raw,
         "pgbench_with_lock_table": locked,
         "pgbench_with_lock_table_and_notify": locked_notify,

@@ -12,11 +12,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 PARTITIONS = 3
+TOPIC_READY_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
 
 async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = PARTITIONS) -> None:
-    """Create the topics that do not exist yet (single node: replication factor 1; kept forever)."""
+    """Create the topics that do not exist yet (single node: replication factor 1; kept forever), and return once
+    the broker serves every one of them (one just made by another process may not be served yet)."""
+    names = list(names)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await _retry_connect(admin.start)
     try:
@@ -26,8 +29,29 @@ async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
+        await _until_served(admin, names)
     finally:
         await admin.close()
+
+
+async def _until_served(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    """Wait until the broker's metadata shows every partition of new topics with a leader.
+
+    A consumer that subscribes before then is assigned no partition of the topics it could not see, and stays
+    idle until its next metadata refresh (five minutes): on a fresh broker this happened to the projector.
+    """
+    deadline = asyncio.get_running_loop().time() + TOPIC_READY_SECONDS
+    while True:
+        described = await admin.describe_topics(names)
+        if all(
+            t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
+            for t in described
+        ):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning("topics %s are not served yet after %.0f s", names, TOPIC_READY_SECONDS)
+            return
+        await asyncio.sleep(0.1)
 
 
 def idempotent_producer(bootstrap: str) -> AIOKafkaProducer:

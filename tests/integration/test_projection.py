@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, exc, func, select
 
 from ybj_dev import infra
 from ybj_kernel.envelope import to_envelope
+from ybj_query import bulk
 from ybj_query.consumer import create_schema
 from ybj_query.models import cases, history
 from ybj_query.projection import project, project_batch
@@ -131,3 +132,31 @@ def test_a_batch_applies_exactly_as_one_event_at_a_time(engine: Engine) -> None:
     assert _state(engine, many[0]) == _state(engine, one[0])
     assert _state(engine, many[0])[:3] == (5, "s2", {"a": 9, "b": 2})
     assert _state(engine, many[1]) == _state(engine, one[1])
+
+
+def test_batches_move_on_cases_that_earlier_batches_opened(engine: Engine) -> None:
+    one = [str(uuid.uuid4()) for _ in range(3)]
+    many = [str(uuid.uuid4()) for _ in range(3)]
+    with engine.begin() as conn:
+        singly = [project(conn, e) for e in _sequence(*one)]
+    events, batched = _sequence(*many), []
+    for part in (events[:4], events[4:8], events[8:]):  # each case opens in one batch and moves on in the next
+        with engine.begin() as conn:
+            batched += project_batch(conn, part)
+    assert batched == singly
+    assert _state(engine, many[0]) == _state(engine, one[0])
+    assert _state(engine, many[1]) == _state(engine, one[1])
+
+
+def test_a_batch_that_raced_another_writer_is_refused_whole(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The batch saw the case at version 1, but version 2 is already there: nothing of it may apply.
+    case_id, other = str(uuid.uuid4()), str(uuid.uuid4())
+    with engine.begin() as conn:
+        project(conn, _event(case_id, 1, "create", "s1", {"a": 1}))
+        project(conn, _event(case_id, 2, "s1", "s2", {"b": 2}, layer="stage"))
+    monkeypatch.setattr(bulk, "read_cases", lambda conn, ids: {case_id: (1, [{"mode": "merge", "data": {"a": 1}}])})
+    with pytest.raises(exc.IntegrityError), engine.begin() as conn:
+        project_batch(conn, [_event(other, 1, "create", "t1", {}), _event(case_id, 2, "s1", "s9", {"c": 3})])
+    assert _state(engine, case_id)[:2] == (2, "s2")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(cases).where(cases.c.case_id == other)).scalar() == 0

@@ -4,27 +4,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
+import sys
 
 import httpx
 import uvicorn
 from prometheus_client import start_http_server
 from sqlalchemy import Engine, create_engine
 
+from ybj_kernel.adapters.kafka import PARTITIONS, partitions_of
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
 from ybj_kernel.envelope import topic_for
 from ybj_kernel.settings import DOMAIN_SERVICES, Settings
-from ybj_query.api import create_query_api
 from ybj_query.consumer import Projector, create_schema, dead_letter_topic, reset
+from ybj_query.progress import Progress
 
 log = logging.getLogger("ybj_query")
 
 
-def engine_for(settings: Settings) -> Engine:
+# Rebuild consumers: the i-th reads partition i of every topic. A case's events are all in one partition (keyed
+# by case id) of its service's topic, so no two consumers ever write the same case.
+REBUILD_CONSUMERS = PARTITIONS
+
+
+def engine_for(settings: Settings, *, synchronous_commit: bool = True) -> Engine:
     """SQLAlchemy engine on the settings' PostgreSQL (psycopg 3 driver)."""
     url = settings.pg_dsn.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    args = {} if synchronous_commit else {"options": "-c synchronous_commit=off"}
+    return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, connect_args=args)
+
+
+def collect_less_often() -> None:
+    """Projecting makes and drops many small objects per batch: fewer young-generation collections, ~10 % less CPU."""
+    gc.freeze()  # what start-up made stays; it is never garbage
+    gc.set_threshold(50_000, 20, 100)
 
 
 def topics(settings: Settings) -> list[str]:
@@ -45,6 +60,9 @@ def projector_for(settings: Settings, engine: Engine) -> Projector:
 
 def serve(settings: Settings) -> None:
     """Serve the public HTTP API (and gRPC queries when the stubs are generated)."""
+    # Imported here: the projector and rebuild processes need not carry the HTTP stack (~16 MB of RSS).
+    from ybj_query.api import create_query_api
+
     if settings.jwt_public_key_file is None:  # local development: make the key pair once
         ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
     engine = engine_for(settings)
@@ -78,6 +96,7 @@ def project(settings: Settings) -> None:
     engine = engine_for(settings)
     create_schema(engine)
     start_http_server(settings.metrics_port_for("query"), addr=settings.http_host)
+    collect_less_often()
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -95,18 +114,33 @@ def project(settings: Settings) -> None:
 
 
 def rebuild(settings: Settings) -> None:
-    """Empty the read models and rebuild them from the beginning of the topics."""
-    engine = engine_for(settings)
+    """Empty the read models and rebuild them from the beginning of the topics, showing progress on stderr.
+
+    Asynchronous commit is safe here: each batch's rows and positions still commit in one transaction, so a
+    crash can lose only whole trailing batches, never rows without their positions or the other way round.
+    The live projector then re-applies from the positions that persisted, and a rebuild starts over anyway.
+    """
+    engine = engine_for(settings, synchronous_commit=False)
     create_schema(engine)
     reset(engine, topics(settings))
+    collect_less_often()
 
     async def run() -> int:
-        projector = projector_for(settings, engine)
-        await projector.start(group=False)
+        tps = await partitions_of(settings.kafka_bootstrap, topics(settings))
+        groups = [[tp for tp in tps if tp.partition % REBUILD_CONSUMERS == i] for i in range(REBUILD_CONSUMERS)]
+        projectors = [projector_for(settings, engine) for group in groups if group]
         try:
-            return await projector.catch_up()
+            for projector, group in zip(projectors, [g for g in groups if g], strict=True):
+                await projector.start(group=False, partitions=group)
+            progress = Progress(sum([await p.backlog() for p in projectors]), sys.stderr)
+            try:
+                applied = await asyncio.gather(*(p.catch_up(progress.advance) for p in projectors))
+            finally:
+                progress.close()
+            return sum(applied)
         finally:
-            await projector.stop()
+            for projector in projectors:
+                await projector.stop()
 
     applied = asyncio.run(run())
     print(f"rebuilt read models from {applied} events")

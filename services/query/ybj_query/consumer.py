@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
-from sqlalchemy import Connection, Engine, exc, select, text
+from sqlalchemy import Connection, Engine, exc, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
@@ -30,6 +30,16 @@ from ybj_query.projection import PoisonMessage, check_envelope, project, project
 from ybj_query.reads import STORE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
+# Messages applied in one transaction at most. Larger batches spread each transaction's fixed cost (position
+# lock, case read, commit, thread hops) over more events: catching up, 500 a batch applied ~6,500 events/s and
+# 5,000 ~10,000-13,000/s. Batches are only this large when a backlog waits; live, a batch is what has arrived.
+# A fetch brings up to 2 MiB (~2,500 envelopes) per partition, so that a busy partition or two fill a batch:
+# 10 % faster than aiokafka's 1 MiB, for ~35 MB more peak RSS while catching up.
+BATCH_RECORDS = 5000
+# A fetch's partitions are split into this many lanes, each applied in its own transaction at the same time:
+# catching up, 2 lanes applied 15-25 % more events/s than 1 (measured on 2 cores).
+LANES = 2
+FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024
 # Not an envelope this projection understands: dead-lettered as soon as it is read.
 UNDECODABLE = (PoisonMessage, orjson.JSONDecodeError, KeyError, ValueError, TypeError)
 # An envelope the read models refuse (PostgreSQL rejects a value, or the step is impossible): dead-lettered too.
@@ -48,9 +58,9 @@ class Positions:
     def load(conn: Connection, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
         """Stored next offsets (0 for a partition never consumed), locked for this transaction."""
         wanted = list(tps)
-        rows = conn.execute(
-            select(positions).where(positions.c.topic.in_({tp.topic for tp in wanted})).with_for_update()
-        ).all()
+        # Only these partitions' rows: projectors reading other partitions of the same topic go on meanwhile.
+        keys = tuple_(positions.c.topic, positions.c.partition).in_([(tp.topic, tp.partition) for tp in wanted])
+        rows = conn.execute(select(positions).where(keys).with_for_update()).all()
         stored = {TopicPartition(r.topic, r.partition): int(r.next_offset) for r in rows}
         return {tp: stored.get(tp, 0) for tp in wanted}
 
@@ -98,8 +108,9 @@ class _Outcome:
 class Projector:
     """Applies batches from Kafka to the read models, exactly once per message.
 
-    A batch, its dead letters and its positions commit together: a failure anywhere (PostgreSQL or Kafka away)
-    rolls the batch back, and it is read again. `run` waits out such outages; it does not exit.
+    A batch (of each lane: disjoint partitions), its dead letters and its positions commit together: a failure
+    anywhere (PostgreSQL or Kafka away) rolls that batch back, and it is read again. `run` waits out such
+    outages; it does not exit.
     """
 
     def __init__(self, engine: Engine, bootstrap: str, topics: list[str], dead_letter: str, group_id: str) -> None:
@@ -122,8 +133,8 @@ class Projector:
         with self.engine.begin() as conn:
             return Positions.load(conn, tps)
 
-    async def start(self, *, group: bool = True) -> None:
-        """Connect; with `group` join the consumer group, else read every partition alone (rebuild)."""
+    async def start(self, *, group: bool = True, partitions: list[TopicPartition] | None = None) -> None:
+        """Connect; with `group` join the consumer group, else read `partitions` (default all) alone (rebuild)."""
         await ensure_topics(self.bootstrap, [*self.topics, self.dead_letter])
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
@@ -131,14 +142,17 @@ class Projector:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
-            max_poll_records=500,
+            max_poll_records=BATCH_RECORDS,
+            max_partition_fetch_bytes=FETCH_BYTES_PER_PARTITION,
             fetch_max_wait_ms=20,
+            # A topic the group could not see at its join is picked up within this, not aiokafka's five minutes.
+            metadata_max_age_ms=30_000,
         )
         await self.consumer.start()
         if group:
             self.consumer.subscribe(self.topics, listener=_SeekToStored(self))
         else:
-            tps = await partitions_of(self.bootstrap, self.topics)
+            tps = partitions if partitions is not None else await partitions_of(self.bootstrap, self.topics)
             self.consumer.assign(tps)
             await self.seek_to_stored(tps)
 
@@ -149,22 +163,30 @@ class Projector:
         await self._drop_producer()
 
     async def poll_once(self, timeout_ms: int = 200) -> int:
-        """Fetch one batch and apply it; return how many messages were applied."""
+        """Fetch one batch and apply it (in lanes); return how many messages were applied."""
         assert self.consumer is not None
-        batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=500)
+        batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=BATCH_RECORDS)
         if not batches:
             return 0
-        try:
-            outcome = await self._commit(batches)
-        except BaseException:
-            # Nothing of the batch was recorded: read it again; the stored positions decide what applies.
-            self._seek({tp: records[0].offset for tp, records in batches.items()})
-            raise
-        self._seek(outcome.seek)
-        for topic, count in outcome.applied.items():
-            PROJECTED.labels(topic).inc(count)
-        for _, _, kind in outcome.poison:
-            PROJECTION_ERRORS.labels(kind).inc()
+        # Lanes of disjoint partitions commit side by side: one's Python work overlaps the other's PostgreSQL
+        # work. A case's events are all in one partition, so no two lanes write the same case.
+        # Every lane ends before this returns or raises: none is left committing behind the next poll.
+        results = await asyncio.gather(
+            *(self._commit_lane(lane) for lane in _lanes(batches, LANES)), return_exceptions=True
+        )
+        applied = 0
+        for outcome in results:
+            if isinstance(outcome, BaseException):
+                continue
+            self._seek(outcome.seek)
+            for topic, count in outcome.applied.items():
+                PROJECTED.labels(topic).inc(count)
+                applied += count
+            for _, _, kind in outcome.poison:
+                PROJECTION_ERRORS.labels(kind).inc()
+        failed = [error for error in results if isinstance(error, BaseException)]
+        if failed:
+            raise failed[0]
         for tp in batches:
             if tp not in self.consumer.assignment():
                 continue
@@ -172,7 +194,15 @@ class Projector:
             position = await self.consumer.position(tp)
             if end is not None:
                 CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, end - position))
-        return sum(outcome.applied.values())
+        return applied
+
+    async def _commit_lane(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> _Outcome:
+        try:
+            return await self._commit(batches)
+        except BaseException:
+            # Nothing of the lane was recorded: read it again; the stored positions decide what applies.
+            self._seek({tp: records[0].offset for tp, records in batches.items()})
+            raise
 
     def _seek(self, offsets: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None
@@ -295,20 +325,49 @@ class Projector:
                 log.info("projection resumed")
             backoff.reset()
 
-    async def catch_up(self) -> int:
-        """Apply everything up to the current end of every partition (used by rebuild)."""
+    async def backlog(self) -> int:
+        """Messages between the consumer's positions and the current end of its partitions."""
         assert self.consumer is not None
-        tps = list(self.consumer.assignment())
-        ends = await self.consumer.end_offsets(tps)
-        total = 0
-        while True:
-            done = True
-            for tp in tps:
-                if await self.consumer.position(tp) < ends[tp]:
-                    done = False
-            if done:
-                return total
-            total += await self.poll_once()
+        consumer = self.consumer
+        tps = list(consumer.assignment())
+        ends = await consumer.end_offsets(tps)
+        return sum([max(0, ends[tp] - await consumer.position(tp)) for tp in tps])
+
+    async def catch_up(self, report: Callable[[int, int], None] | None = None) -> int:
+        """Apply everything up to the current end of every partition (used by rebuild); return how many applied.
+
+        `report(read, applied)` hears after each batch how many more messages were read past and applied.
+        """
+        assert self.consumer is not None
+        consumer = self.consumer
+        tps = list(consumer.assignment())
+        ends = await consumer.end_offsets(tps)
+
+        async def passed() -> int:
+            return sum([min(await consumer.position(tp), ends[tp]) for tp in tps])
+
+        total, read = 0, await passed()
+        while read < sum(ends.values()):
+            applied = await self.poll_once()
+            total += applied
+            now = await passed()
+            if report is not None:
+                report(now - read, applied)
+            read = now
+        return total
+
+
+def _lanes(
+    batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]], count: int
+) -> list[dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]]:
+    """Split a fetch into at most `count` lanes of whole partitions, the largest partitions spread first."""
+    lanes: list[dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]] = [{} for _ in range(count)]
+    sizes = [0] * count
+    for tp, records in sorted(batches.items(), key=lambda item: -len(item[1])):
+        smallest = sizes.index(min(sizes))
+        lanes[smallest][tp] = records
+        sizes[smallest] += len(records)
+    return [lane for lane in lanes if lane]
 
 
 def _reason(error: Exception) -> str:
@@ -327,8 +386,12 @@ def create_schema(engine: Engine) -> None:
 
 
 def reset(engine: Engine, topics: list[str]) -> None:
-    """Empty the read models and rewind positions to the start of the topics, in one transaction."""
+    """Empty the read models and rewind positions to the start of the topics, in one transaction.
+
+    TRUNCATE, not DELETE: deleted rows would stay in the indexes as dead entries until a vacuum, and every
+    insert of the rebuild would step over them (a second rebuild ran at half the speed of the first).
+    """
     with engine.begin() as conn:
         conn.execute(positions.delete().where(positions.c.topic.in_(topics)))
-        for table in READ_MODELS:
-            conn.execute(table.delete())
+        tables = ", ".join(f"{SCHEMA}.{table.name}" for table in READ_MODELS)
+        conn.execute(text(f"TRUNCATE {tables}"))

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ybj_kernel.envelope import EVENT_TYPE
 from ybj_kernel.settings import DOMAIN_SERVICES
+from ybj_query import bulk
 from ybj_query.models import cases, history
 
 log = logging.getLogger(__name__)
@@ -153,20 +154,27 @@ def merged(layers: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def project_batch(conn: Connection, envelopes: list[dict[str, Any]]) -> list[bool]:
-    """Apply many events with three statements in all; the result says, per event, whether it applied.
+    """Apply many events with a few statements in all; the result says, per event, whether it applied.
 
     The rules are those of `project`: per case, versions apply in order and each once. The cases the batch
-    touches are read once, folded in memory, and written back with one upsert; history rows go in one insert.
+    touches are read once and folded in memory; then history rows and new cases are copied in, and the cases
+    that moved on are updated with one statement (`bulk`). A row that exists all the same raises IntegrityError.
     """
-    ids = list({e["caseid"] for e in envelopes})
-    state: dict[str, dict[str, Any]] = {
-        row.case_id: dict(row._mapping) for row in conn.execute(select(cases).where(cases.c.case_id.in_(ids))).all()
-    }
+    known = bulk.read_cases(conn, list({e["caseid"] for e in envelopes}))
+    state: dict[str, dict[str, Any]] = {}
     applied: list[bool] = []
     rows: list[dict[str, Any]] = []
-    touched: set[str] = set()
     for envelope in envelopes:
-        current = state.get(envelope["caseid"])
+        case_id = envelope["caseid"]
+        current = state.get(case_id)
+        if current is None and case_id in known:
+            version, layers = known[case_id]
+            current = state[case_id] = {
+                "case_id": case_id,
+                "read_version": version,
+                "version": version,
+                "layers": layers,
+            }
         expected = 1 if current is None else current["version"] + 1
         if envelope["caseversion"] != expected or (envelope["action"] == "create") != (current is None):
             applied.append(False)
@@ -175,29 +183,21 @@ def project_batch(conn: Connection, envelopes: list[dict[str, Any]]) -> list[boo
         data = envelope.get("data") or {}
         rows.append(_history_row(envelope, when, data))
         if current is None:
-            state[envelope["caseid"]] = _new_case(envelope, when, data)
+            state[case_id] = {**_new_case(envelope, when, data), "read_version": None}
         else:
-            layers = fold_layers(list(current["layers"]), envelope["datamode"], data)
             current.update(
                 stage=envelope["stageto"],
                 version=envelope["caseversion"],
-                layers=layers,
-                data=merged(layers),
+                layers=fold_layers(list(current["layers"]), envelope["datamode"], data),
                 last_actor=envelope["actor"],
                 updated_at=when,
             )
-        touched.add(envelope["caseid"])
         applied.append(True)
-    if rows:
-        conn.execute(pg_insert(history).on_conflict_do_nothing(), rows)
-        upsert = pg_insert(cases)
-        changing = ("stage", "version", "layers", "data", "last_actor", "updated_at")
-        conn.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[cases.c.case_id], set_={c: upsert.excluded[c] for c in changing}
-            ),
-            [state[c] for c in sorted(touched)],
-        )
+    opened = [c for c in state.values() if c["read_version"] is None]
+    moved = [c for c in state.values() if c["read_version"] is not None and c["version"] != c["read_version"]]
+    for case in opened + moved:
+        case["data"] = merged(case["layers"])
+    bulk.write(conn, rows, opened, moved)
     return applied
 
 

@@ -27,7 +27,7 @@ from ybj_kernel.auth import ensure_dev_keys, issue_token
 from ybj_kernel.envelope import topic_for
 
 BASE_PORT = 28080
-GRPC_BASE_PORT = 52051
+GRPC_BASE_PORT = 27051  # below the ephemeral range (32768-60999): no outgoing connection holds it
 METRICS_BASE_PORT = 29101
 NAME_PREFIX = "bench-"
 READER = ("bench-auditor", "auditor", "520000")

@@ -141,7 +141,7 @@ def platform(infrastructure: dict[str, str]) -> Iterator[Platform]:
         infrastructure["YBJ_KAFKA_BOOTSTRAP"],
         topic_prefix=f"ybjtest{suffix}",
         base_port=18080,
-        grpc_base_port=51051,
+        grpc_base_port=17051,  # below the ephemeral range (32768-60999): no outgoing connection holds it
         metrics_base_port=19101,
         name_prefix="test-",
     )

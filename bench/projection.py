@@ -280,7 +280,7 @@ def figure_rebuild(bench: Bench) -> Figure:
         row = conn.execute("SELECT count(*) FROM query.rm_case_history").fetchone()
     history = int(row[0]) if row else 0
     scaled = seconds * REBUILD_EVENTS / applied if applied else float("inf")
-    judged = seconds if applied >= REBUILD_EVENTS else scaled
+    judged = scaled  # the target is per 100k events; a larger backlog is judged at the same rate, not its total
     shown = f"{seconds:.1f} s for {applied:,} events (≈{scaled:.0f} s per 100k)"
     return Figure(
         "6",

@@ -157,8 +157,8 @@ class _Relay:
         self._idle = 0.0
         self._lag_measured = 0.0
 
-    async def step(self) -> bool:
-        """Publish the next batch; return False when there was nothing to publish."""
+    async def step(self) -> None:
+        """Publish the next batch, if there is one; `idle()` then says how long to wait before the next."""
         service = self.app.service
         if self._position is None:
             self._position = await asyncio.to_thread(RelayPosition, self.dsn, service)
@@ -173,7 +173,7 @@ class _Relay:
         if not notes:
             RELAY_LAG.labels(service).set(0)
             self._idle = min(self._idle + 0.005, 0.05)
-            return False
+            return
         # A full batch means a backlog: read on at once. A partial one: let a few milliseconds of events gather, so
         # that each batch (a read, a produce request, a position write) carries more than one or two events.
         self._idle = 0.0 if len(notes) >= self.batch_size else LINGER_SECONDS
@@ -187,7 +187,6 @@ class _Relay:
             self._lag_measured = now
             max_id = await asyncio.to_thread(self.app.recorder.max_notification_id)
             RELAY_LAG.labels(service).set(max(0, (max_id or 0) - self.acknowledged))
-        return True
 
     def idle(self) -> float:
         """How long to wait before looking for new events again."""

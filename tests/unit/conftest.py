@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from tests.unit.gwt import TODAY
 from ybj_enrollment.application import EnrollmentApplication
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.domain.engine import Actor, Command
@@ -82,6 +83,7 @@ def desk_for() -> Callable[[str], Desk]:
 
     def build(process: str) -> Desk:
         cls = APPS[process]
-        return Desk(cls(cls.default_definitions(), numbers, env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+        env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return Desk(cls(cls.default_definitions(), numbers, env=env, today=lambda: TODAY))
 
     return build

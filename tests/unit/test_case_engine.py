@@ -8,7 +8,10 @@ from uuid import UUID
 import pytest
 
 from tests.unit.conftest import Desk, retiree_filing, staff, valid_certno
+from ybj_enrollment.processes.p019_resident_enrollment import P019
 from ybj_kernel.errors import Conflict, Forbidden, InvalidInput
+from ybj_settlement.processes.p079_monthly_settlement import P079
+from ybj_supervision.processes.p072_intelligent_monitoring import P072
 
 HOSPITAL = staff("H52010000001", "institution")
 REG, REG2 = staff("reg-1", "registrar"), staff("reg-2", "registrar")
@@ -16,15 +19,8 @@ AUDITOR = staff("aud-1", "auditor")
 FIRST, SECOND = staff("fr-1", "first_reviewer"), staff("sr-1", "second_reviewer")
 FINANCE, SYSTEM = staff("fin-1", "finance"), staff("sys", "system")
 
-DECLARATION = {
-    "fixmedins_code": "H52010000001",
-    "fixmedins_name": "贵阳市第一人民医院",
-    "admdvs": "520102",
-    "setl_ym": "202609",
-    "setl_cnt": 12,
-    "declared_amount": "100000.50",
-}
-UNIT = {"emp_no": "52011500001", "emp_name": "金华园社区", "admdvs": "520115"}
+DECLARATION = dict(P079.register.example)  # 贵阳市第一人民医院 declares 100000.50 for 202609
+UNIT = dict(P019.register.example)
 
 
 def person(first17: str = "52011519850312002", gend: str = "2", **extra: str) -> dict[str, str]:
@@ -140,11 +136,14 @@ def test_step_back_one_stage_at_a_time_withdraws_that_stages_data(settlement: De
 
 def test_step_back_needs_a_reason_and_stops_at_the_first_stage(settlement: Desk) -> None:
     ack = settlement.create("P079", DECLARATION, HOSPITAL)
-    with pytest.raises(InvalidInput) as err:
-        settlement.act(ack, REG, "step_back")
-    assert err.value.field == "comment"
     with pytest.raises(Conflict) as conflict:
         settlement.act(ack, REG, "step_back", comment="无可回退")
+    assert conflict.value.code == "NOTHING_TO_STEP_BACK"
+    with pytest.raises(InvalidInput) as err:
+        settlement.act(settlement.act(ack, REG, "receive"), REG, "step_back")
+    assert err.value.field == "comment"
+    with pytest.raises(Conflict) as conflict:
+        settlement.act(settlement.create("P079", DECLARATION, HOSPITAL), REG, "step_back")
     assert conflict.value.code == "NOTHING_TO_STEP_BACK"
 
 
@@ -304,15 +303,7 @@ def test_remote_care_filing_amend_revoke_and_back(desk_for: Callable[[str], Desk
 
 def test_monitoring_with_appeal_and_without(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P072")
-    suspicion = {
-        "task_type": "事后审核",
-        "task_name": "10月门诊",
-        "mdtrt_id": "MD1",
-        "fixmedins_code": "H52010000001",
-        "rule_code": "R1",
-        "admdvs": "520102",
-        "suspect_amount": "1840.00",
-    }
+    suspicion = dict(P072.register.example)  # 1840.00 at stake
     panel = staff("panel-1", "panel")
     ack = desk.create("P072", suspicion, SYSTEM)
     with pytest.raises(InvalidInput) as err:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from ybj_kernel.adapters.group_commit import GroupCommit
 from ybj_kernel.domain.case import Case, UniqueClaim
-from ybj_kernel.domain.engine import Actor, Command, Decision, decide, decide_registration
+from ybj_kernel.domain.engine import Actor, Claim, Command, Decision, decide, decide_registration
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.envelope import event_id
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
@@ -94,7 +94,7 @@ class CaseApplication(Application[UUID]):
         case_id = uuid5(_CASE_NS, f"{self.service}:{actor.user_id}:{idempotency_key}") if idempotency_key else uuid4()
         if idempotency_key and (existing := self._find(case_id)) is not None:
             return self._replayed(existing, process_id)
-        reg = decide_registration(p, actor, data)
+        reg = decide_registration(p, actor, data, self._today())
         correlation = correlation_id or str(uuid4())
         with _store():
             acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
@@ -113,7 +113,7 @@ class CaseApplication(Application[UUID]):
             correlation_id=correlation,
             causation_id=idempotency_key or correlation,
         )
-        claims = self._claims(p, case, reg.claim, (), reg_field=p.register.unique_field)
+        claims = self._claims(case, reg.claim, ())
         try:
             self._save(case, *claims)
         except Conflict:
@@ -126,13 +126,9 @@ class CaseApplication(Application[UUID]):
         """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
         case = self.get_case(case_id)
         p = self.definition(case.process_id)
-        decision = decide(p, case, actor, cmd)
+        decision = decide(p, case, actor, cmd, self._today())
         self._apply(case, decision, correlation_id or str(uuid4()))
-        stage = p.stage(decision.stage_from) if decision.claim else None
-        claims = self._claims(
-            p, case, decision.claim, decision.release, reg_field=stage.unique_field if stage else None
-        )
-        self._save(case, *claims)
+        self._save(case, *self._claims(case, decision.claim, decision.release))
         return _ack(case)
 
     def get_case(self, case_id: UUID) -> Case:
@@ -160,39 +156,38 @@ class CaseApplication(Application[UUID]):
             causation_id=event_id(case.id, case.version),
         )
 
-    def _claims(
-        self, p: ProcessDefinition, case: Case, claim: str | None, release: tuple[str, ...], reg_field: str | None
-    ) -> list[UniqueClaim]:
+    def _claims(self, case: Case, claim: Claim | None, release: tuple[Claim, ...]) -> list[UniqueClaim]:
+        """Free the keys a decision releases and take the one it claims, in each key's own scope."""
         changed: list[UniqueClaim] = []
-        for key in release:
-            held = self._find_claim(p, key)
+        for freed in release:
+            held = self._find_claim(freed)
             if held is not None and held.holder == str(case.id):
                 held.release(case_id=str(case.id))
                 changed.append(held)
         if claim is None:
             return changed
-        held = self._find_claim(p, claim)
+        held = self._find_claim(claim)
         if held is None:
-            changed.append(UniqueClaim(id=uuid5(_CLAIM_NS, f"{p.id}:{claim}"), key=claim, case_id=str(case.id)))
+            changed.append(UniqueClaim(id=_claim_id(claim), key=claim.key, case_id=str(case.id)))
         elif held.holder is None or held.holder == str(case.id):
             held.reclaim(case_id=str(case.id))
             changed.append(held)
         else:
             raise InvalidInput(
                 "DUPLICATE",
-                f"同一人员在同一期间内已有有效的{p.name_zh}案件（{held.holder}），不能重复办理",
-                f"already registered for this period in case {held.holder}; cancel that case first",
-                reg_field,
+                f"{claim.scope.message_zh}（有效案件 {held.holder}），不能重复办理",
+                f"{claim.scope.message_en} (case {held.holder} is in effect); cancel that case first",
+                claim.scope.field,
             )
         return changed
 
-    def _find_claim(self, p: ProcessDefinition, key: str) -> UniqueClaim | None:
+    def _find_claim(self, claim: Claim) -> UniqueClaim | None:
         try:
             with _store():
-                claim: UniqueClaim = self.repository.get(uuid5(_CLAIM_NS, f"{p.id}:{key}"))
+                found: UniqueClaim = self.repository.get(_claim_id(claim))
         except AggregateNotFoundError:
             return None
-        return claim
+        return found
 
     def _find(self, case_id: UUID) -> Case | None:
         try:
@@ -224,6 +219,11 @@ class CaseApplication(Application[UUID]):
                 "Idempotency-Key",
             )
         return _ack(case, appended=0)
+
+
+def _claim_id(claim: Claim) -> UUID:
+    """A key's claim is one aggregate per scope, whichever process takes it."""
+    return uuid5(_CLAIM_NS, f"{claim.scope.scope}:{claim.key}")
 
 
 def _ack(case: Case, appended: int = 1) -> CaseAck:

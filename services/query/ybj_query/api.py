@@ -60,6 +60,14 @@ def create_query_api(
     def processes() -> list[dict[str, Any]]:
         return registry.all()
 
+    @api.get("/api/v1/processes/{process_id}", responses={404: {"description": "没有该业务流程 / no such process"}})
+    def process(process_id: str) -> dict[str, Any]:
+        """One process as its service describes it: stages, every action at every position with its roles, every event."""
+        found = next((p for p in registry.all() if p["id"] == process_id), None)
+        if found is None:
+            raise NotFound("UNKNOWN_PROCESS", f"没有业务流程 {process_id}", f"no process {process_id}", "process_id")
+        return found
+
     # Commands pass through asynchronously, as bytes; only the process id (create) or the case's service
     # (act) is looked up: from memory, else the read model or the services, off the event loop.
     @api.post("/api/v1/cases", status_code=201, openapi_extra=_body_doc("CreateCase"))

@@ -38,7 +38,9 @@ class Case(Aggregate):
         self.stage_before = stage_from
         self.created_by = actor
         # Layers of data in the order they were given; step back removes the last stage layer.
-        self.layers: list[dict[str, Any]] = [{"kind": STAGE_LAYER, "stage": stage_from, "actor": actor, "data": data}]
+        self.layers: list[dict[str, Any]] = [
+            {"kind": STAGE_LAYER, "stage": stage_from, "action": action, "actor": actor, "data": data}
+        ]
 
     @event("Transitioned")
     def transition(
@@ -67,7 +69,7 @@ class Case(Aggregate):
             last = max(i for i, lay in enumerate(self.layers) if lay["kind"] == STAGE_LAYER)
             del self.layers[last]
         if layer is not None:
-            self.layers.append({"kind": layer, "stage": stage_from, "actor": actor, "data": data})
+            self.layers.append({"kind": layer, "stage": stage_from, "action": action, "actor": actor, "data": data})
         self.stage_before = stage_from
         self.stage = stage_to
 
@@ -86,7 +88,7 @@ class Case(Aggregate):
 
 
 class UniqueClaim(Aggregate):
-    """Holds a uniqueness key (e.g. one enrollment per person per period) for the case in effect."""
+    """Holds a uniqueness key of one scope (e.g. one enrollment per person per period) for the case in effect."""
 
     @event("Claimed")
     def __init__(self, id: UUID, key: str, case_id: str) -> None:

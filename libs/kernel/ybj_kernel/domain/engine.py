@@ -1,18 +1,25 @@
-"""The case engine's decisions: pure functions from (definition, case, actor, command) to what happens.
+"""The case engine's decisions: pure functions from (definition, case, actor, command, today) to what happens.
 
 Nothing here does I/O. The application loads the case, asks for a decision, applies it and saves once.
+What may be done at all is the table in `actions.py`; this module judges one command against it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from ybj_kernel.domain.actions import Allowed, Kind, Position, available
 from ybj_kernel.domain.case import AMEND_LAYER, STAGE_LAYER, Case
 from ybj_kernel.domain.identity import admdvs_covers, admdvs_problem
-from ybj_kernel.domain.process import CANCELLED, COMPLETED, REJECTED, ProcessDefinition, Stage
+from ybj_kernel.domain.process import CANCELLED, ProcessDefinition, Stage, Uniqueness
+from ybj_kernel.domain.roles import counts_for_duties
 from ybj_kernel.domain.validation import validate_input
 from ybj_kernel.errors import Conflict, Forbidden, InvalidInput
+
+Data = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class Actor:
     roles: tuple[str, ...]
     admdvs: str
 
-    def acting_as(self, allowed: tuple[str, ...] | set[str]) -> str:
+    def acting_as(self, allowed: frozenset[str] | set[str] | tuple[str, ...]) -> str:
         """Return the first of the actor's roles that is allowed, or raise Forbidden."""
         for role in self.roles:
             if role in allowed:
@@ -50,6 +57,14 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A uniqueness key a decision takes (or frees), in its scope."""
+
+    scope: Uniqueness
+    key: str
+
+
+@dataclass(frozen=True)
 class Decision:
     """What an action does: the event to record, and which uniqueness keys it takes or frees."""
 
@@ -62,8 +77,8 @@ class Decision:
     data: dict[str, Any]
     layer: str | None = None
     pop_layer: bool = False
-    claim: str | None = None
-    release: tuple[str, ...] = ()
+    claim: Claim | None = None
+    release: tuple[Claim, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,24 +90,40 @@ class Registration:
     event_name: str
     actor: dict[str, Any]
     data: dict[str, Any]
-    claim: str | None
+    claim: Claim | None
 
 
-def decide_registration(p: ProcessDefinition, actor: Actor, data: dict[str, Any]) -> Registration:
+def decide_registration(p: ProcessDefinition, actor: Actor, data: dict[str, Any], today: date) -> Registration:
     """Validate the create data and decide the case's first stage (登记)."""
     role = actor.acting_as(p.register.roles)
-    values = validate_input(p.register.input, data)
-    values.update(_derive(p.register, {}, values))
+    values = _validated(p.register, {}, data, today)
     admdvs = str(values.get("admdvs") or actor.admdvs)
     problem = admdvs_problem(admdvs)
     if problem:
         raise InvalidInput("INVALID_FIELD", f"医保区划无效：{problem[0]}", f"invalid admdvs: {problem[1]}", "admdvs")
     _check_scope(actor, admdvs)
-    claim = p.register.unique_key(values) if p.register.unique_key else None
+    claim = _claim_of(p.register, values)
     return Registration(admdvs, p.next_stage(p.register.key), p.register.event, actor.stamp(role), values, claim)
 
 
-def decide(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> Decision:
+def position_of(case: Case) -> Position:
+    """Where a case stands, for the table of allowed actions."""
+    layers = case.stage_layers
+    return Position(case.stage, layers[-1]["stage"] if len(layers) > 1 else None, case.stage_before)
+
+
+def allowed_actions(p: ProcessDefinition, case: Case, actor: Actor) -> list[Allowed]:
+    """The actions this actor may take on this case now (role, 医保区划 and separation of duties)."""
+    if not admdvs_covers(actor.admdvs, case.admdvs):
+        return []
+    return [
+        a
+        for a in available(p, position_of(case)).values()
+        if set(actor.roles) & a.roles and not (a.checks_duties and _did_a_step(case, actor))
+    ]
+
+
+def decide(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command, today: date) -> Decision:
     """Decide what `cmd` does to `case`, or raise the domain error that explains why it cannot."""
     _check_scope(actor, case.admdvs)
     if cmd.expected_version != case.version:
@@ -102,145 +133,108 @@ def decide(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> Deci
             f"the case has changed (version {case.version}, request had {cmd.expected_version}); reload and retry",
             "expected_version",
         )
-    if cmd.action == "step_back":
-        return _step_back(p, case, actor, cmd)
-    if cmd.action == "cancel":
-        return _cancel(p, case, actor, cmd)
-    extra = p.extra(cmd.action)
-    if extra is not None:
-        return _extra(p, case, actor, cmd)
-    if p.is_terminal(case.stage):
-        raise _not_allowed(cmd.action, case.stage)
-    stage = p.stage(case.stage)
-    if cmd.action == stage.action:
-        return _complete(p, case, stage, actor, cmd)
-    if cmd.action == "reject" and stage.review:
-        return _reject(case, stage, actor, cmd)
-    if cmd.action == "skip" and stage.optional:
-        return _skip(p, case, stage, actor, cmd)
-    raise _not_allowed(cmd.action, case.stage)
-
-
-def _complete(p: ProcessDefinition, case: Case, stage: Stage, actor: Actor, cmd: Command) -> Decision:
-    role = actor.acting_as(stage.roles)
-    if stage.review:
-        check_separation_of_duties(case, actor)
-    values = validate_input(stage.input, cmd.data)
-    values.update(_derive(stage, case.data, values))
-    claim = stage.unique_key({**case.data, **values}) if stage.unique_key else None
-    return Decision(
-        cmd.action,
-        stage.key,
-        p.next_stage(stage.key),
-        stage.event,
-        actor.stamp(role),
-        cmd.comment,
-        values,
-        layer=STAGE_LAYER,
-        claim=claim,
-    )
-
-
-def _reject(case: Case, stage: Stage, actor: Actor, cmd: Command) -> Decision:
-    role = actor.acting_as(stage.roles)
-    check_separation_of_duties(case, actor)
-    reason = _reason(cmd)
-    name = (
-        stage.event.removesuffix("Approved") + "Rejected"
-        if stage.event.endswith("Approved")
-        else _pascal(stage.key) + "Rejected"
-    )
-    return Decision("reject", stage.key, REJECTED, name, actor.stamp(role), reason, {})
-
-
-def _skip(p: ProcessDefinition, case: Case, stage: Stage, actor: Actor, cmd: Command) -> Decision:
-    after = p.next_stage(stage.key)
-    roles = set(stage.roles) | (set(p.stage(after).roles) if after != COMPLETED else set())
-    role = actor.acting_as(roles)
-    return Decision(
-        "skip", stage.key, after, _pascal(stage.key) + "Skipped", actor.stamp(role), cmd.comment, {}, layer=STAGE_LAYER
-    )
-
-
-def _step_back(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> Decision:
-    reason = _reason(cmd)
-    if case.stage == CANCELLED:
-        raise _not_allowed("step_back", case.stage)
-    layers = case.stage_layers
-    if case.stage == COMPLETED or not p.is_terminal(case.stage):
-        if len(layers) <= 1:
-            raise Conflict(
-                "NOTHING_TO_STEP_BACK",
-                "已是第一个环节，无法回退，如需撤消请使用撤消",
-                "the case is at its first stage; use cancel to withdraw it",
-                "action",
-            )
-        undone = p.stage(layers[-1]["stage"])
-        allowed = set(undone.roles) | (set(p.stage(case.stage).roles) if case.stage != COMPLETED else set())
-        role = actor.acting_as(allowed)
-        release = (undone.unique_key(case.data),) if undone.unique_key else ()
-        return Decision(
-            "step_back",
-            case.stage,
-            undone.key,
-            "SteppedBack",
-            actor.stamp(role),
-            reason,
-            {},
-            pop_layer=True,
-            release=release,
+    allowed = available(p, position_of(case)).get(cmd.action)
+    if allowed is None and cmd.action == "step_back" and case.stage != CANCELLED:
+        raise Conflict(
+            "NOTHING_TO_STEP_BACK",
+            "已是第一个环节，无法回退，如需撤消请使用撤消",
+            "the case is at its first stage; use cancel to withdraw it",
+            "action",
         )
-    # A rejection or an extra terminal action (e.g. 取消备案) is undone by returning to where it came from,
-    # by whoever may take that decision.
-    origin = case.stage_before
-    if case.stage == REJECTED:
-        allowed = set(p.stage(origin).roles)
-    else:
-        allowed = {role for a in p.extra_actions if a.to_stage == case.stage for role in a.roles}
-    role = actor.acting_as(allowed)
-    return Decision("step_back", case.stage, origin, "SteppedBack", actor.stamp(role), reason, {})
+    if allowed is None:
+        raise Conflict(
+            "ACTION_NOT_ALLOWED",
+            f"案件当前环节（{case.stage}）不允许操作 {cmd.action}",
+            f"action {cmd.action} is not allowed at stage {case.stage}",
+            "action",
+        )
+    role = actor.acting_as(allowed.roles)
+    if allowed.checks_duties:
+        check_separation_of_duties(case, actor)
+    comment = _reason(cmd) if allowed.reason_required else cmd.comment
+    return _DECIDE[allowed.kind](p, case, allowed, actor.stamp(role), comment, cmd.data, today)
 
 
-def _cancel(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> Decision:
-    reason = _reason(cmd)
-    if case.stage == CANCELLED:
-        raise _not_allowed("cancel", case.stage)
-    allowed = set(p.register.roles) | set(p.cancel_roles)
-    if not p.is_terminal(case.stage):
-        allowed |= set(p.stage(case.stage).roles)
-    role = actor.acting_as(allowed)
-    release = tuple(key for lay in case.stage_layers if (key := _claim_of(p, lay["stage"], case.data)) is not None)
-    return Decision("cancel", case.stage, CANCELLED, "Cancelled", actor.stamp(role), reason, {}, release=release)
+def _complete(
+    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+) -> Decision:
+    assert a.stage is not None
+    values = _validated(a.stage, case.data, data, today)
+    claim = _claim_of(a.stage, {**case.data, **values})
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, values, layer=STAGE_LAYER, claim=claim)
 
 
-def _extra(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command) -> Decision:
-    extra = p.extra(cmd.action)
-    assert extra is not None
-    if case.stage not in extra.from_stages:
-        raise _not_allowed(cmd.action, case.stage)
-    role = actor.acting_as(extra.roles)
-    comment = _reason(cmd) if extra.reason_required else cmd.comment
-    values = validate_input(extra.input, cmd.data)
-    return Decision(
-        cmd.action,
-        case.stage,
-        extra.to_stage or case.stage,
-        extra.event,
-        actor.stamp(role),
-        comment,
-        values,
-        layer=AMEND_LAYER if values else None,
-    )
+def _move(
+    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+) -> Decision:
+    """A reject or a skip: the case moves on; a skip leaves an empty step that step back can undo."""
+    layer = STAGE_LAYER if a.kind is Kind.SKIP else None
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, layer=layer)
+
+
+def _step_back(
+    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+) -> Decision:
+    if a.stage is None:  # back from a rejection or an extra terminal action: no step's data to withdraw
+        return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {})
+    claim = _claim_of(a.stage, case.data)
+    release = (claim,) if claim else ()
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, pop_layer=True, release=release)
+
+
+def _cancel(
+    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+) -> Decision:
+    release = tuple(c for lay in case.stage_layers if (c := _claim_of(p.stage(lay["stage"]), case.data)))
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, release=release)
+
+
+def _extra(
+    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+) -> Decision:
+    values = validate_input(a.input, data, context={"today": today})
+    layer = AMEND_LAYER if values else None
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, values, layer=layer)
+
+
+_DECIDE: dict[Kind, Callable[[ProcessDefinition, Case, Allowed, dict[str, Any], str | None, Data, date], Decision]] = {
+    Kind.COMPLETE: _complete,
+    Kind.REJECT: _move,
+    Kind.SKIP: _move,
+    Kind.STEP_BACK: _step_back,
+    Kind.CANCEL: _cancel,
+    Kind.EXTRA: _extra,
+}
 
 
 def check_separation_of_duties(case: Case, actor: Actor) -> None:
     """Whoever registered the case or did a step still in effect may not review it (不相容岗位分离)."""
-    if any(lay["actor"]["user_id"] == actor.user_id for lay in case.stage_layers):
+    if _did_a_step(case, actor):
         raise Forbidden(
             "SEPARATION_OF_DUTIES",
             "登记人或已办理前序环节的人员不得审核本案件",
             "the person who registered this case or handled an earlier stage may not review it",
         )
+
+
+def _did_a_step(case: Case, actor: Actor) -> bool:
+    """A step counts when staff did it; a skip, a system step or an outside party's step does not."""
+    return any(
+        lay["actor"]["user_id"] == actor.user_id
+        and lay.get("action") != "skip"
+        and counts_for_duties(lay["actor"]["role"])
+        for lay in case.stage_layers
+    )
+
+
+def _validated(stage: Stage, current: Mapping[str, Any], data: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """The step's input validated (the clock reaches validators as pydantic context), checked and derived."""
+    values = validate_input(stage.input, data, context={"today": today})
+    for check in stage.checks:
+        check(current, values)
+    if stage.derive is not None:
+        values.update(stage.derive(current, values))
+    return values
 
 
 def _check_scope(actor: Actor, admdvs: str) -> None:
@@ -259,23 +253,5 @@ def _reason(cmd: Command) -> str:
     return cmd.comment.strip()
 
 
-def _not_allowed(action: str, stage: str) -> Conflict:
-    return Conflict(
-        "ACTION_NOT_ALLOWED",
-        f"案件当前环节（{stage}）不允许操作 {action}",
-        f"action {action} is not allowed at stage {stage}",
-        "action",
-    )
-
-
-def _derive(stage: Stage, current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    return stage.derive(current, values) if stage.derive else {}
-
-
-def _claim_of(p: ProcessDefinition, stage_key: str, data: dict[str, Any]) -> str | None:
-    stage = p.stage(stage_key)
-    return stage.unique_key(data) if stage.unique_key else None
-
-
-def _pascal(key: str) -> str:
-    return "".join(part.capitalize() for part in key.split("_"))
+def _claim_of(stage: Stage, data: Mapping[str, Any]) -> Claim | None:
+    return Claim(stage.unique, stage.unique.key(data)) if stage.unique else None

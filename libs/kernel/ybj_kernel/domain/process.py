@@ -1,7 +1,9 @@
-"""Processes as data: stages, the role each needs, the data each takes, and the pure rules between them.
+"""Processes as data: stages, the roles that act, the data each takes, and the pure rules between them.
 
 One engine runs every process. A definition names its catalogue id (../shared/catalogue/processes.yaml);
-the stage keys and happy-path event names are the catalogue's.
+the stage keys and happy-path event names are the catalogue's. Every event a process can emit is fixed when
+the definition is built (`ProcessDefinition.events()`), and the definition is checked then too
+(`definition_checks.py`): a faulty definition never loads.
 """
 
 from __future__ import annotations
@@ -15,18 +17,38 @@ from pydantic import BaseModel
 Data = dict[str, Any]
 # A rule derives values from the case's current data and the step's validated input (pure, no I/O).
 Derive = Callable[[Mapping[str, Any], Mapping[str, Any]], Data]
-# A uniqueness key: cases of one process holding the same key may not both be in effect.
-UniqueKey = Callable[[Mapping[str, Any]], str]
+# A guard on the case's current data and the step's validated input: raises a domain error, returns nothing.
+Check = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 COMPLETED = "completed"  # 办结
 CANCELLED = "cancelled"  # 已撤消
 REJECTED = "rejected"  # 审核不通过
 TERMINAL_STAGES = frozenset({COMPLETED, CANCELLED, REJECTED})
+# Events every process can emit besides its own.
+STEPPED_BACK = "SteppedBack"  # 回退
+CANCELLED_EVENT = "Cancelled"  # 撤消
+# Actions every process has; no stage or extra action may take these names.
+GENERIC_ACTIONS = frozenset({"create", "approve", "reject", "skip", "step_back", "cancel"})
+
+
+@dataclass(frozen=True)
+class Uniqueness:
+    """Cases holding the same key in one scope may not both be in effect (e.g. one enrollment per person a year).
+
+    The scope is shared by every process that names it, so a person enrolled through one process is caught
+    when another process tries to enroll them for the same period.
+    """
+
+    scope: str
+    key: Callable[[Mapping[str, Any]], str]
+    field: str  # the field named when the key is already held
+    message_zh: str
+    message_en: str
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One step of a process, done by one role; a review stage is approved or rejected."""
+    """One step of a process; a review stage is approved or rejected, an optional one may be skipped."""
 
     key: str
     name_zh: str
@@ -36,8 +58,20 @@ class Stage:
     optional: bool = False
     input: type[BaseModel] | None = None
     derive: Derive | None = None
-    unique_key: UniqueKey | None = None
-    unique_field: str | None = None  # the field named when the key is already held
+    checks: tuple[Check, ...] = ()
+    unique: Uniqueness | None = None
+    # Declared with the stage; when left empty they are named after it once, as the definition is built.
+    reject_event: str = ""
+    skip_event: str = ""
+    # A valid input for this stage: shown in templates and walked by the tests of every definition.
+    example: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.review and not self.reject_event:
+            stem = self.event.removesuffix("Approved").removesuffix("Completed")
+            object.__setattr__(self, "reject_event", f"{stem}Rejected")
+        if self.optional and not self.skip_event:
+            object.__setattr__(self, "skip_event", _pascal(self.key) + "Skipped")
 
     @property
     def action(self) -> str:
@@ -60,6 +94,19 @@ class ExtraAction:
 
 
 @dataclass(frozen=True)
+class EventSpec:
+    """One event a process can emit: its name, the action that emits it, and the stage it concerns."""
+
+    name: str
+    action: str
+    stage: str | None  # the stage completed, rejected or skipped; None for the generic and extra actions
+
+    def describe(self) -> dict[str, Any]:
+        """Render as JSON."""
+        return {"name": self.name, "action": self.action, "stage": self.stage}
+
+
+@dataclass(frozen=True)
 class ProcessDefinition:
     """A whole process: the registration step that opens a case, then the stages in order."""
 
@@ -74,6 +121,11 @@ class ProcessDefinition:
     cancel_roles: tuple[str, ...] = ("registrar",)
     extra_terminal_stages: frozenset[str] = field(default_factory=frozenset)
 
+    def __post_init__(self) -> None:
+        from ybj_kernel.domain.definition_checks import check_definition
+
+        check_definition(self)
+
     def stage(self, key: str) -> Stage:
         """Return the stage with this key (including the registration step)."""
         for stage in (self.register, *self.stages):
@@ -81,16 +133,11 @@ class ProcessDefinition:
                 return stage
         raise KeyError(key)
 
-    def index(self, key: str) -> int:
-        """Return the position of a pending stage in `stages`."""
-        return [s.key for s in self.stages].index(key)
-
     def next_stage(self, key: str) -> str:
         """Return the stage after `key`, or `completed` after the last one."""
-        if key == self.register.key:
-            return self.stages[0].key if self.stages else COMPLETED
-        i = self.index(key)
-        return self.stages[i + 1].key if i + 1 < len(self.stages) else COMPLETED
+        keys = [s.key for s in (self.register, *self.stages)]
+        i = keys.index(key)
+        return keys[i + 1] if i + 1 < len(keys) else COMPLETED
 
     def is_terminal(self, stage: str) -> bool:
         """Tell whether no happy-path action is possible at this stage."""
@@ -100,71 +147,25 @@ class ProcessDefinition:
         """Return the extra action of this name, if the process has one."""
         return next((a for a in self.extra_actions if a.name == name), None)
 
+    def events(self) -> tuple[EventSpec, ...]:
+        """Every event this process can emit, happy path first; the published contract lists exactly these."""
+        specs = [EventSpec(self.register.event, "create", self.register.key)]
+        for s in self.stages:
+            specs.append(EventSpec(s.event, s.action, s.key))
+            if s.review:
+                specs.append(EventSpec(s.reject_event, "reject", s.key))
+            if s.optional:
+                specs.append(EventSpec(s.skip_event, "skip", s.key))
+        specs += [EventSpec(a.event, a.name, None) for a in self.extra_actions]
+        specs += [EventSpec(STEPPED_BACK, "step_back", None), EventSpec(CANCELLED_EVENT, "cancel", None)]
+        return tuple(specs)
+
     def describe(self) -> dict[str, Any]:
-        """Render the definition for GET /api/v1/processes (stages, actions, JSON Schemas)."""
-        return {
-            "id": self.id,
-            "slug": self.slug,
-            "name_zh": self.name_zh,
-            "service": self.service,
-            "stages": [
-                {
-                    "key": s.key,
-                    "name_zh": s.name_zh,
-                    "roles": list(s.roles),
-                    "event": s.event,
-                    "review": s.review,
-                    "optional": s.optional,
-                }
-                for s in (self.register, *self.stages)
-            ],
-            "actions": _describe_actions(self),
-            "input_schema": _schema(self.register.input),
-        }
+        """Render the whole definition for GET /api/v1/processes/{id} (see describe.py)."""
+        from ybj_kernel.domain.describe import describe_process
+
+        return describe_process(self)
 
 
-def _schema(model: type[BaseModel] | None) -> dict[str, Any]:
-    return model.model_json_schema() if model is not None else {"type": "object", "properties": {}}
-
-
-def _describe_actions(p: ProcessDefinition) -> list[dict[str, Any]]:
-    actions: list[dict[str, Any]] = [
-        {
-            "name": "create",
-            "roles": list(p.register.roles),
-            "from_stage": None,
-            "input_schema": _schema(p.register.input),
-        },
-    ]
-    for s in p.stages:
-        actions.append(
-            {"name": s.action, "roles": list(s.roles), "from_stage": s.key, "input_schema": _schema(s.input)}
-        )
-        if s.review:
-            actions.append({"name": "reject", "roles": list(s.roles), "from_stage": s.key, "reason_required": True})
-        if s.optional:
-            actions.append({"name": "skip", "roles": list(s.roles), "from_stage": s.key})
-    # Roles of step_back and cancel depend on the stage: the one being undone, the current one, the registrar.
-    actions.append({"name": "step_back", "from_stage": "*", "reason_required": True})
-    actions.append(
-        {
-            "name": "cancel",
-            "from_stage": "*",
-            "reason_required": True,
-            "roles": sorted({*p.register.roles, *p.cancel_roles}),
-            "plus_current_stage_roles": True,
-        }
-    )
-    for a in p.extra_actions:
-        actions.append(
-            {
-                "name": a.name,
-                "name_zh": a.name_zh,
-                "roles": list(a.roles),
-                "from_stage": sorted(a.from_stages),
-                "to_stage": a.to_stage,
-                "reason_required": a.reason_required,
-                "input_schema": _schema(a.input),
-            }
-        )
-    return actions
+def _pascal(key: str) -> str:
+    return "".join(part.capitalize() for part in key.split("_"))

@@ -46,12 +46,18 @@ Admdvs = Annotated[str, AfterValidator(_check_admdvs)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
 
 
-def validate_input(model: type[BaseModel] | None, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate `data` with `model` and return it JSON-safe, or raise InvalidInput naming the field."""
+def validate_input(
+    model: type[BaseModel] | None, data: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Validate `data` with `model` and return it JSON-safe, or raise InvalidInput naming the field.
+
+    `context` reaches the model's validators (e.g. the application's date as `today`).
+    """
     if model is None:
         return {}
     try:
-        return model.model_validate(dict(data)).model_dump(mode="json", exclude_none=True)
+        validated = model.model_validate(dict(data), context=dict(context) if context is not None else None)
+        return validated.model_dump(mode="json", exclude_none=True)
     except ValidationError as exc:
         raise _first_error(exc) from None
 

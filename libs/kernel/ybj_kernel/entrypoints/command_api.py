@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from ybj_kernel.application import CaseAck, CaseApplication
+from ybj_kernel.asyncapi import asyncapi_document
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Command
 from ybj_kernel.entrypoints import measured
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
+from ybj_kernel.envelope import topic_for
 
 # Commands running at once in one service process: enough to keep the group commit's batches full.
 COMMAND_THREADS = 32
@@ -49,7 +51,9 @@ class Ack(BaseModel):
     version: int
 
 
-def create_command_api(app: CaseApplication, verifier: TokenVerifier, healthy: Callable[[], dict[str, str]]) -> FastAPI:
+def create_command_api(
+    app: CaseApplication, verifier: TokenVerifier, healthy: Callable[[], dict[str, str]], topic_prefix: str = "ybj"
+) -> FastAPI:
     """Build the FastAPI app serving one domain service's commands."""
     api = FastAPI(title=f"ybj {app.service} commands", version="1")
     install_error_handlers(api)
@@ -65,6 +69,11 @@ def create_command_api(app: CaseApplication, verifier: TokenVerifier, healthy: C
     @api.get("/api/v1/processes")
     def processes() -> list[dict[str, Any]]:
         return [p.describe() for p in app.definitions.values()]
+
+    @api.get("/api/v1/asyncapi.json")
+    def asyncapi() -> dict[str, Any]:
+        """The events this service publishes: one AsyncAPI message per process and declared event."""
+        return asyncapi_document(app.service, topic_for(topic_prefix, app.service), app.definitions.values())
 
     # eventsourcing is synchronous: the commands run in one bounded pool of threads, the routes stay on the event
     # loop. (Plain `def` routes and a plain `def` token dependency went through anyio's thread pool twice per

@@ -84,7 +84,7 @@ def serve(app_class: type[CaseApplication], settings: Settings) -> None:
         except Exception as exc:
             return {"postgresql": f"down: {type(exc).__name__}"}
 
-    api = create_command_api(app, verifier, healthy)
+    api = create_command_api(app, verifier, healthy, settings.topic_prefix)
     grpc_server = None
     try:
         from ybj_kernel.entrypoints.grpc_commands import start_grpc_server

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from ybj_enrollment.processes.uniqueness import BASIC_MEDICAL_ENROLLMENT
+from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.identity import birth_date_of, certno_problem, gender_of
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, bilingual
@@ -49,7 +50,7 @@ class ResidentEnrollment(BaseModel):
     @classmethod
     def _certno(cls, value: str, info: ValidationInfo) -> str:
         if info.data.get("psn_cert_type", "01") == "01":
-            problem = certno_problem(value.upper(), today=date.today())
+            problem = certno_problem(value.upper(), today=today_of(info))
             if problem:
                 raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
             return value.upper()
@@ -88,11 +89,6 @@ def _resident_certno(info: ValidationInfo) -> str | None:
     return str(certno) if certno else None
 
 
-def enrollment_period(data: Mapping[str, Any]) -> str:
-    """One resident enrollment per person, insurance type and year (参保年度)."""
-    return f"{data['certno']}:{data['insutype']}:{str(data['begndate'])[:4]}"
-
-
 P019 = ProcessDefinition(
     id="P019",
     slug="urban_rural_resident_enrollment_registration",
@@ -104,6 +100,7 @@ P019 = ProcessDefinition(
         ("registrar",),
         "ResidenceUnitSelected",
         input=ResidenceUnit,
+        example={"emp_no": "52011500001", "emp_name": "金华园社区", "admdvs": "520115"},
     ),
     stages=(
         Stage(
@@ -112,8 +109,20 @@ P019 = ProcessDefinition(
             ("registrar",),
             "Registered",
             input=ResidentEnrollment,
-            unique_key=enrollment_period,
-            unique_field="certno",
+            unique=BASIC_MEDICAL_ENROLLMENT,
+            example={
+                "certno": "52011519850312002X",
+                "psn_name": "王芳",
+                "naty": "01",
+                "gend": "2",
+                "brdy": "1985-03-12",
+                "begndate": "2026-01-01",
+                "fst_insu_ym": "202601",
+                "psn_type": "11",
+                "clct_grade": "1",
+                "clct_way": "1",
+                "max_acct_prd": "202612",
+            },
         ),
     ),
 )

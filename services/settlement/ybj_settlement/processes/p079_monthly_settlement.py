@@ -7,12 +7,12 @@ Amounts are Decimal yuan with fen precision. 申报 (declared) − 扣款 (deduc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, Money, bilingual
 from ybj_kernel.errors import InvalidInput
@@ -33,8 +33,8 @@ class Declaration(BaseModel):
 
     @field_validator("setl_ym")
     @classmethod
-    def _past_month(cls, value: str) -> str:
-        if value >= date.today().strftime("%Y%m"):
+    def _past_month(cls, value: str, info: ValidationInfo) -> str:
+        if value >= today_of(info).strftime("%Y%m"):
             raise bilingual("只能申请清算本月以前的记账费用", "setl_ym must be a month before the current one")
         return value
 
@@ -103,7 +103,7 @@ def payable(current: Mapping[str, Any], _step: Mapping[str, Any]) -> dict[str, A
     return {"payable_amount": _yuan(Decimal(current["declared_amount"]) - deducted)}
 
 
-def check_disbursed(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+def check_disbursed(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
     """拨付 must pay exactly the payable amount (金额须与签批单据一致)."""
     if Decimal(step["disbursed_amount"]) != Decimal(current["payable_amount"]):
         raise InvalidInput(
@@ -112,7 +112,6 @@ def check_disbursed(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict
             f"disbursed amount differs from the payable amount {current['payable_amount']}",
             "disbursed_amount",
         )
-    return {}
 
 
 def _yuan(amount: Decimal) -> str:
@@ -125,7 +124,19 @@ P079 = ProcessDefinition(
     name_zh="基本医疗保险（生育保险）定点医药机构费用月结算",
     service="settlement",
     register=Stage(
-        "declare", "定点医药机构申请清算上月记账医疗费用", ("institution",), "SettlementDeclared", input=Declaration
+        "declare",
+        "定点医药机构申请清算上月记账医疗费用",
+        ("institution",),
+        "SettlementDeclared",
+        input=Declaration,
+        example={
+            "fixmedins_code": "H52010000001",
+            "fixmedins_name": "贵阳市第一人民医院",
+            "admdvs": "520102",
+            "setl_ym": "202609",
+            "setl_cnt": 12,
+            "declared_amount": "100000.50",
+        },
     ),
     stages=(
         Stage("receive", "月结算接收", ("registrar",), "DeclarationReceived"),
@@ -136,14 +147,37 @@ P079 = ProcessDefinition(
             "ViolationDeductionApplied",
             input=Deductions,
             derive=total_deductions,
+            example={"deductions": [{"kind": "ordinary", "amount": "100.25", "reason": "超限价"}]},
         ),
         Stage("generate", "月结算生成", ("registrar",), "SettlementGenerated", derive=payable),
         Stage("first_review", "月结算初审", ("first_reviewer",), "FirstReviewApproved", review=True),
         Stage("second_review", "月结算复审", ("second_reviewer",), "SecondReviewApproved", review=True),
         Stage("print_slips", "月结算报表查询打印（拨付单据）", ("registrar",), "DisbursementSlipsPrinted"),
-        Stage("merge_and_print", "月结算合单及打印", ("registrar",), "SummaryMerged", input=Merge),
-        Stage("push_to_fes", "银医互联推送拨付", ("registrar",), "DisbursementPushedToFes", input=FesPush),
-        Stage("disburse", "财务核对后进行拨付", ("finance",), "Disbursed", input=Disbursement, derive=check_disbursed),
+        Stage(
+            "merge_and_print",
+            "月结算合单及打印",
+            ("registrar",),
+            "SummaryMerged",
+            input=Merge,
+            example={"merge_no": "HD001"},
+        ),
+        Stage(
+            "push_to_fes",
+            "银医互联推送拨付",
+            ("registrar",),
+            "DisbursementPushedToFes",
+            input=FesPush,
+            example={"fes_serial_no": "F1"},
+        ),
+        Stage(
+            "disburse",
+            "财务核对后进行拨付",
+            ("finance",),
+            "Disbursed",
+            input=Disbursement,
+            checks=(check_disbursed,),
+            example={"disbursed_amount": "99900.25", "bank_voucher_no": "B1"},
+        ),
         Stage("write_back", "回写财务处理标识", ("system", "finance"), "DisbursementWrittenBack", input=WriteBack),
     ),
 )

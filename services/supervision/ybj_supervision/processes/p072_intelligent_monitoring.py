@@ -46,7 +46,7 @@ class Appeal(BaseModel):
     attachments: list[str] = Field(default_factory=list, max_length=20, description="附件编号")
 
 
-def check_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+def check_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
     """A violation needs an amount no larger than the suspicion; no violation means zero."""
     amount = Decimal(step["vola_amt"])
     if step["is_violation"] and not Decimal(0) < amount <= Decimal(current["suspect_amount"]):
@@ -63,7 +63,6 @@ def check_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[s
             "vola_amt must be 0 when there is no violation",
             "vola_amt",
         )
-    return {}
 
 
 def compensation(current: Mapping[str, Any], _step: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,7 +77,22 @@ P072 = ProcessDefinition(
     name_zh="智能监控",
     service="supervision",
     # The catalogue lists the stages after screening; a case opens when the rules engine flags a visit.
-    register=Stage("register", "智能监控疑点登记", ("system", "auditor"), "Registered", input=Suspicion),
+    register=Stage(
+        "register",
+        "智能监控疑点登记",
+        ("system", "auditor"),
+        "Registered",
+        input=Suspicion,
+        example={
+            "task_type": "事后审核",
+            "task_name": "10月门诊",
+            "mdtrt_id": "MD1",
+            "fixmedins_code": "H52010000001",
+            "rule_code": "R1",
+            "admdvs": "520102",
+            "suspect_amount": "1840.00",
+        },
+    ),
     stages=(
         Stage(
             "first_review",
@@ -87,9 +101,18 @@ P072 = ProcessDefinition(
             "FirstReviewCompleted",
             review=True,
             input=Verdict,
-            derive=check_verdict,
+            checks=(check_verdict,),
+            example={"is_violation": True, "vola_amt": "840.00"},
         ),
-        Stage("appeal", "定点机构提交申诉数据", ("institution",), "AppealSubmitted", optional=True, input=Appeal),
+        Stage(
+            "appeal",
+            "定点机构提交申诉数据",
+            ("institution",),
+            "AppealSubmitted",
+            optional=True,
+            input=Appeal,
+            example={"appeal_reason": "非重复收费"},
+        ),
         Stage(
             "second_review",
             "复审",
@@ -97,7 +120,8 @@ P072 = ProcessDefinition(
             "SecondReviewCompleted",
             review=True,
             input=Verdict,
-            derive=check_verdict,
+            checks=(check_verdict,),
+            example={"is_violation": True, "vola_amt": "840.00"},
         ),
         Stage(
             "collegial_review",
@@ -106,7 +130,8 @@ P072 = ProcessDefinition(
             "CollegialReviewCompleted",
             review=True,
             input=Verdict,
-            derive=check_verdict,
+            checks=(check_verdict,),
+            example={"is_violation": True, "vola_amt": "840.00"},
         ),
         Stage(
             "compensation",

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.identity import certno_problem
 from ybj_kernel.domain.process import COMPLETED, ExtraAction, ProcessDefinition, Stage
 from ybj_kernel.domain.validation import Admdvs, bilingual
@@ -35,7 +36,9 @@ class RemoteCareFiling(BaseModel):
     @field_validator("certno")
     @classmethod
     def _certno(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("psn_cert_type", "01") == "01" and (problem := certno_problem(value.upper())):
+        if info.data.get("psn_cert_type", "01") == "01" and (
+            problem := certno_problem(value.upper(), today=today_of(info))
+        ):
             raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
         return value.upper()
 
@@ -67,7 +70,20 @@ P044 = ProcessDefinition(
     slug="retiree_resettlement_remote_care_filing",
     name_zh="异地安置退休人员异地就医备案",
     service="treatment",
-    register=Stage("register", "信息录入（异地安置登记）", ("registrar",), "Registered", input=RemoteCareFiling),
+    register=Stage(
+        "register",
+        "信息录入（异地安置登记）",
+        ("registrar",),
+        "Registered",
+        input=RemoteCareFiling,
+        example={
+            "certno": "520102195601010021",
+            "psn_name": "赵秀兰",
+            "admdvs": "520102",
+            "resettle_admdvs": "440300",
+            "begndate": "2026-12-01",
+        },
+    ),
     stages=(Stage("review", "信息审核（异地安置登记审核）", ("first_reviewer",), "ReviewApproved", review=True),),
     extra_actions=(
         ExtraAction(

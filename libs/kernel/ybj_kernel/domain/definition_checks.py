@@ -1,0 +1,91 @@
+"""Checks every process definition passes as it is built; a faulty one is refused, naming the process and field."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, NoReturn
+
+from ybj_kernel.domain.roles import OVERSIGHT, PROCESS_ROLES
+
+if TYPE_CHECKING:
+    from ybj_kernel.domain.process import ProcessDefinition, Stage
+
+_PROCESS_ID = re.compile(r"^P\d{3}$")
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+
+class DefinitionError(ValueError):
+    """A process definition contradicts itself or the catalogue's vocabulary."""
+
+
+def check_definition(p: ProcessDefinition) -> None:
+    """Raise DefinitionError on the first fault found in `p`."""
+    from ybj_kernel.domain.process import GENERIC_ACTIONS, TERMINAL_STAGES
+
+    def fail(where: str, why: str) -> NoReturn:
+        raise DefinitionError(f"process {p.id} ({p.name_zh}), {where}: {why}")
+
+    if not _PROCESS_ID.match(p.id):
+        fail("id", "must be a catalogue id such as P019")
+    all_stages = (p.register, *p.stages)
+    keys = [s.key for s in all_stages]
+    for i, stage in enumerate(all_stages):
+        where = "register" if i == 0 else f"stages[{i - 1}] ({stage.key})"
+        if stage.key in keys[:i]:
+            fail(f"{where}.key", f"stage key {stage.key!r} is used more than once")
+        _check_stage(stage, where, fail)
+        if stage.key in TERMINAL_STAGES or stage.key in p.extra_terminal_stages:
+            fail(f"{where}.key", f"{stage.key!r} is the name of a terminal stage")
+    if p.register.review or p.register.optional:
+        fail("register", "the registration step opens the case: it can be neither a review nor optional")
+    stage_actions = {s.action for s in p.stages if not s.review}
+    terminals = TERMINAL_STAGES | p.extra_terminal_stages
+    names = [a.name for a in p.extra_actions]
+    for i, extra in enumerate(p.extra_actions):
+        where = f"extra_actions[{i}] ({extra.name})"
+        if extra.name in GENERIC_ACTIONS or extra.name in stage_actions:
+            fail(f"{where}.name", f"{extra.name!r} is already an action of every process or of a stage")
+        if extra.name in names[:i]:
+            fail(f"{where}.name", f"extra action {extra.name!r} is declared more than once")
+        if not _PASCAL.match(extra.event):
+            fail(f"{where}.event", f"event {extra.event!r} must be PascalCase")
+        if extra.to_stage is not None and extra.to_stage not in keys and extra.to_stage not in terminals:
+            fail(f"{where}.to_stage", f"{extra.to_stage!r} is neither a stage nor listed in extra_terminal_stages")
+        unknown = sorted(s for s in extra.from_stages if s not in keys and s not in terminals)
+        if unknown or not extra.from_stages:
+            fail(f"{where}.from_stages", f"unknown stages {unknown}" if unknown else "names no stage")
+        _check_roles(extra.roles, f"{where}.roles", fail)
+    for terminal in sorted(p.extra_terminal_stages):
+        if not any(a.to_stage == terminal for a in p.extra_actions):
+            fail("extra_terminal_stages", f"no extra action leads to {terminal!r}")
+    _check_roles(p.cancel_roles, "cancel_roles", fail, allow_empty=True)
+
+
+def _check_stage(stage: Stage, where: str, fail: _Fail) -> None:
+    if not _SNAKE.match(stage.key):
+        fail(f"{where}.key", f"stage key {stage.key!r} must be snake_case")
+    for attr, name in (("event", stage.event), ("reject_event", stage.reject_event), ("skip_event", stage.skip_event)):
+        if name and not _PASCAL.match(name):
+            fail(f"{where}.{attr}", f"event {name!r} must be PascalCase")
+    if not stage.event:
+        fail(f"{where}.event", "a stage must name the event it records")
+    _check_roles(stage.roles, f"{where}.roles", fail)
+    if stage.unique is not None and stage.input is not None and stage.unique.field not in stage.input.model_fields:
+        fail(f"{where}.unique.field", f"{stage.unique.field!r} is not a field of {stage.input.__name__}")
+
+
+def _check_roles(roles: tuple[str, ...], where: str, fail: _Fail, *, allow_empty: bool = False) -> None:
+    if not roles and not allow_empty:
+        fail(where, "at least one role must be able to act")
+    for role in roles:
+        if role == OVERSIGHT:
+            fail(where, f"{OVERSIGHT!r} (审计监督) reads and never acts")
+        elif role not in PROCESS_ROLES:
+            fail(where, f"role {role!r} is not in the catalogue's vocabulary")
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    _Fail = Callable[[str, str], NoReturn]

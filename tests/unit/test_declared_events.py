@@ -1,0 +1,75 @@
+"""What the relay publishes is what the definitions declare: every envelope's event is listed, and validates against its AsyncAPI message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.unit.gwt import SERVICE_APPS, Scenario, given, staff
+from ybj_kernel.adapters.relay import envelope_of
+from ybj_kernel.asyncapi import asyncapi_document
+from ybj_kernel.domain.process import COMPLETED, ProcessDefinition
+
+DEFINITIONS = [p for cls in SERVICE_APPS for p in cls.default_definitions().values()]
+
+
+def _envelopes(case: Scenario) -> list[dict[str, Any]]:
+    notes = case.app.recorder.select_notifications(start=None, limit=10_000)
+    return [e for n in notes if (e := envelope_of(case.app, n)) is not None]
+
+
+def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
+    """Cases that between them emit each declared event: the happy path, each reject and skip, step back, cancel, extras."""
+    cases = [given(p.id, at=COMPLETED)]
+    if p.stages:
+        last = p.stages[-1]
+        cases[0].when(staff("x-0", last.roles[0]), "step_back", comment="退回").then(
+            events=["SteppedBack"], stage=last.key
+        )
+    for s in p.stages:
+        if s.review:
+            case = given(p.id, at=s.key)
+            case.when(staff("x-1", s.roles[0]), "reject", comment="不符").then(
+                events=[s.reject_event], stage="rejected"
+            )
+            case.when(staff("x-1", s.roles[0]), "step_back", comment="误操作").then(events=["SteppedBack"], stage=s.key)
+            cases.append(case)
+        if s.optional:
+            case = given(p.id, at=s.key)
+            case.when(staff("x-2", s.roles[0]), "skip").then(events=[s.skip_event], stage=p.next_stage(s.key))
+            cases.append(case)
+    for extra in p.extra_actions:
+        case = given(p.id, at=sorted(extra.from_stages)[0])
+        data = dict(p.register.example) if extra.input is not None else {}
+        outcome = case.when(staff("x-3", extra.roles[0]), extra.name, _changed(data, extra.input), comment="原因")
+        outcome.then(events=[extra.event], stage=extra.to_stage or case.stage or "")
+        cases.append(case)
+    cancelled = given(p.id, at=p.stages[0].key if p.stages else COMPLETED)
+    cancelled.when(staff("x-4", p.register.roles[0]), "cancel", comment="撤回").then(
+        events=["Cancelled"], stage="cancelled"
+    )
+    return [*cases, cancelled]
+
+
+def _changed(data: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The fields an extra action's input takes, from the registration example (with a new phone number)."""
+    if model is None:
+        return {}
+    fields = set(model.model_fields)
+    return {"tel": "0851-12345678"} if "tel" in fields else {k: v for k, v in data.items() if k in fields}
+
+
+@pytest.mark.parametrize("p", DEFINITIONS, ids=lambda p: p.id)
+def test_every_published_event_is_declared_and_matches_the_asyncapi_message(p: ProcessDefinition) -> None:
+    document = asyncapi_document(p.service, f"ybj.{p.service}.events", [p])
+    messages = document["components"]["messages"]
+    seen: set[str] = set()
+    for case in _every_kind_of_event(p):
+        for envelope in _envelopes(case):
+            name = envelope["eventname"]
+            assert f"{p.id}.{name}" in messages, f"{p.id} published {name}, which it does not declare"
+            jsonschema.validate(envelope, messages[f"{p.id}.{name}"]["payload"])
+            seen.add(name)
+    assert seen == {e.name for e in p.events()}, "every declared event can actually be emitted"

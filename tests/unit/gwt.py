@@ -84,6 +84,7 @@ class Scenario:
 
     app: CaseApplication
     process: ProcessDefinition
+    variant: str | None = None
     case_id: UUID | None = None
     history: list[str] = field(default_factory=list)
 
@@ -92,7 +93,7 @@ class Scenario:
         before = self.app.get_case(self.case_id).version if self.case_id else 0
         try:
             if action == "create":
-                ack: CaseAck = self.app.create_case(self.process.id, data or {}, actor)
+                ack: CaseAck = self.app.create_case(self.process.id, data or {}, actor, variant=self.variant)
                 self.case_id = UUID(ack.case_id)
             else:
                 assert self.case_id is not None, "create the case first"
@@ -116,10 +117,11 @@ class Scenario:
 
     def walk_to(self, stage: str) -> Scenario:
         """Follow the happy path with each stage's example data, one person per step, until `stage`."""
-        p = self.process
+        p, variant = self.process, self.variant
         if self.case_id is None:
-            self.when(walker(p.register.roles[0], 0), "create", dict(p.register.example)).then(
-                events=[p.register.event], stage=p.next_stage(p.register.key)
+            opening = p.opening(variant)
+            self.when(walker(opening.roles[0], 0), "create", dict(opening.example)).then(
+                events=[opening.event], stage=p.next_stage(opening.key, variant)
             )
         for step in itertools.count(1):
             current = self.stage
@@ -130,7 +132,7 @@ class Scenario:
                 pytest.fail(f"{p.id}: the happy path never reaches {stage!r}")
             s = p.stage(current)
             self.when(walker(s.roles[0], step), s.action, dict(s.example)).then(
-                events=[s.event], stage=p.next_stage(s.key)
+                events=[s.event], stage=p.next_stage(s.key, variant)
             )
         raise AssertionError("unreachable")
 
@@ -140,15 +142,22 @@ def app_class_for(process_id: str) -> type[CaseApplication]:
     return next(cls for cls in SERVICE_APPS if process_id in cls.default_definitions())
 
 
-def given(process_id: str, *, at: str | None = None, events: Sequence[str] = (), today: date = TODAY) -> Scenario:
-    """A case of `process_id` standing at stage `at`, or after exactly these happy-path `events` (none: not yet opened)."""
+def given(
+    process_id: str,
+    *,
+    at: str | None = None,
+    events: Sequence[str] = (),
+    today: date = TODAY,
+    variant: str | None = None,
+) -> Scenario:
+    """A case of `process_id` (and `variant`) at stage `at`, or after exactly these happy-path `events` (none: not yet opened)."""
     app = application(app_class_for(process_id), today)
-    scenario = Scenario(app, app.definition(process_id))
+    scenario = Scenario(app, app.definition(process_id), variant)
     if at is not None:
         return scenario.walk_to(at)
     p = scenario.process
-    path = [p.register, *p.stages]
+    path = p.path(variant)
     assert [s.event for s in path[: len(events)]] == list(events), f"{process_id}'s happy path does not begin {events}"
     if events:
-        scenario.walk_to(p.next_stage(path[len(events) - 1].key))
+        scenario.walk_to(p.next_stage(path[len(events) - 1].key, variant))
     return scenario

@@ -19,8 +19,8 @@ AUDITOR = staff("aud-1", "auditor")
 FIRST, SECOND = staff("fr-1", "first_reviewer"), staff("sr-1", "second_reviewer")
 FINANCE, SYSTEM = staff("fin-1", "finance"), staff("sys", "system")
 
-DECLARATION = dict(P079.register.example)  # 贵阳市第一人民医院 declares 100000.50 for 202609
-UNIT = dict(P019.register.example)
+DECLARATION = dict(P079.opening().example)  # 贵阳市第一人民医院 declares 100000.50 for 202609
+UNIT = dict(P019.opening().example)
 
 
 def person(first17: str = "52011519850312002", gend: str = "2", **extra: str) -> dict[str, str]:
@@ -303,7 +303,7 @@ def test_remote_care_filing_amend_revoke_and_back(desk_for: Callable[[str], Desk
 
 def test_monitoring_with_appeal_and_without(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P072")
-    suspicion = dict(P072.register.example)  # 1840.00 at stake
+    suspicion = dict(P072.opening().example)  # 1840.00 at stake
     panel = staff("panel-1", "panel")
     ack = desk.create("P072", suspicion, SYSTEM)
     with pytest.raises(InvalidInput) as err:

@@ -22,32 +22,40 @@ def _envelopes(case: Scenario) -> list[dict[str, Any]]:
 
 def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
     """Cases that between them emit each declared event: the happy path, each reject and skip, step back, cancel, extras."""
-    cases = [given(p.id, at=COMPLETED)]
-    if p.stages:
-        last = p.stages[-1]
+    variant = p.variant_key(None)
+    path = p.path(variant)
+    cases = [given(p.id, at=COMPLETED, variant=variant)]
+    if len(path) > 1:
+        last = path[-1]
         cases[0].when(staff("x-0", last.roles[0]), "step_back", comment="退回").then(
             events=["SteppedBack"], stage=last.key
         )
+    for v in p.variants[1:]:
+        cases.append(given(p.id, at=COMPLETED, variant=v.key))
     for s in p.stages:
+        variant = p.variant_key(sorted(s.variants)[0] if s.variants else None)
+        if s.key == p.opening(variant).key:
+            continue
         if s.review:
-            case = given(p.id, at=s.key)
+            case = given(p.id, at=s.key, variant=variant)
             case.when(staff("x-1", s.roles[0]), "reject", comment="不符").then(
                 events=[s.reject_event], stage="rejected"
             )
             case.when(staff("x-1", s.roles[0]), "step_back", comment="误操作").then(events=["SteppedBack"], stage=s.key)
             cases.append(case)
         if s.optional:
-            case = given(p.id, at=s.key)
-            case.when(staff("x-2", s.roles[0]), "skip").then(events=[s.skip_event], stage=p.next_stage(s.key))
+            case = given(p.id, at=s.key, variant=variant)
+            case.when(staff("x-2", s.roles[0]), "skip").then(events=[s.skip_event], stage=p.next_stage(s.key, variant))
             cases.append(case)
     for extra in p.extra_actions:
         case = given(p.id, at=sorted(extra.from_stages)[0])
-        data = dict(p.register.example) if extra.input is not None else {}
+        data = dict(p.opening().example) if extra.input is not None else {}
         outcome = case.when(staff("x-3", extra.roles[0]), extra.name, _changed(data, extra.input), comment="原因")
         outcome.then(events=[extra.event], stage=extra.to_stage or case.stage or "")
         cases.append(case)
-    cancelled = given(p.id, at=p.stages[0].key if p.stages else COMPLETED)
-    cancelled.when(staff("x-4", p.register.roles[0]), "cancel", comment="撤回").then(
+    path = p.path(None)
+    cancelled = given(p.id, at=path[1].key if len(path) > 1 else COMPLETED)
+    cancelled.when(staff("x-4", p.opening().roles[0]), "cancel", comment="撤回").then(
         events=["Cancelled"], stage="cancelled"
     )
     return [*cases, cancelled]

@@ -28,31 +28,33 @@ def test_every_definition_passes_the_load_checks(p: ProcessDefinition) -> None:
 
 @pytest.mark.parametrize("p", DEFINITIONS, ids=lambda p: p.id)
 def test_every_happy_path_runs_with_its_declared_events(p: ProcessDefinition) -> None:
-    case = given(p.id, at=COMPLETED)
-    assert case.history == [s.event for s in (p.register, *p.stages)]
-    declared = {e.name for e in p.events()}
-    assert set(case.history) <= declared
+    for variant in p.variant_keys():
+        case = given(p.id, at=COMPLETED, variant=variant)
+        assert case.history == [s.event for s in p.path(variant)]
+        assert set(case.history) <= {e.name for e in p.events()}
 
 
 def _positions_on_the_walk(p: ProcessDefinition) -> Iterator[tuple[Scenario, dict[str, Any]]]:
-    """A real case at every position it can reach: each stage, completed, each rejection, each extra terminal."""
-    for stage in [s.key for s in p.stages] + [COMPLETED]:
-        yield given(p.id, at=stage), {"from_stage": stage}
-    for s in p.stages:
-        if s.review:
-            case = given(p.id, at=s.key)
-            case.when(staff("rev-x", s.roles[0]), "reject", comment="不符").then(
-                events=[s.reject_event], stage="rejected"
-            )
-            yield case, {"from_stage": "rejected", "after": s.key}
-    for extra in p.extra_actions:
-        if extra.to_stage in p.extra_terminal_stages:
-            for origin in sorted(extra.from_stages):
-                case = given(p.id, at=origin)
-                case.when(staff("x-1", extra.roles[0]), extra.name, comment="原因").then(
-                    events=[extra.event], stage=extra.to_stage
+    """A real case at every position it can reach, variant by variant: each stage, completed, each rejection, each extra terminal."""
+    for variant in p.variant_keys():
+        path = p.path(variant)
+        for stage in [s.key for s in path[1:]] + [COMPLETED]:
+            yield given(p.id, at=stage, variant=variant), {"from_stage": stage, "variant": variant}
+        for s in path:
+            if s.review:
+                case = given(p.id, at=s.key, variant=variant)
+                case.when(staff("rev-x", s.roles[0]), "reject", comment="不符").then(
+                    events=[s.reject_event], stage="rejected"
                 )
-                yield case, {"from_stage": extra.to_stage, "after": origin}
+                yield case, {"from_stage": "rejected", "after": s.key, "variant": variant}
+        for extra in p.extra_actions:
+            if extra.to_stage in p.extra_terminal_stages:
+                for origin in sorted(o for o in extra.from_stages if o == COMPLETED or o in {s.key for s in path[1:]}):
+                    case = given(p.id, at=origin, variant=variant)
+                    case.when(staff("x-1", extra.roles[0]), extra.name, comment="原因").then(
+                        events=[extra.event], stage=extra.to_stage
+                    )
+                    yield case, {"from_stage": extra.to_stage, "after": origin, "variant": variant}
 
 
 @pytest.mark.parametrize("p", DEFINITIONS, ids=lambda p: p.id)
@@ -63,7 +65,9 @@ def test_described_roles_are_the_engines_at_every_position(p: ProcessDefinition)
         listed = {
             a["name"]: set(a["roles"])
             for a in described
-            if a["from_stage"] == where["from_stage"] and a.get("after") == where.get("after")
+            if a["from_stage"] == where["from_stage"]
+            and a.get("after") == where.get("after")
+            and a["variant"] == where["variant"]
         }
         assert case.case_id is not None
         current = case.app.get_case(case.case_id)
@@ -92,7 +96,7 @@ def test_the_description_lists_every_event_and_schemas(p: ProcessDefinition) -> 
 
 
 def _position(p: ProcessDefinition, stage: str) -> Position:
-    return Position(stage, None, p.register.key)
+    return Position(stage, None, p.stages[0].key)
 
 
 def test_the_oversight_role_may_take_no_action_anywhere() -> None:

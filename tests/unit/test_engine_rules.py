@@ -40,7 +40,9 @@ def test_the_institution_appeals_and_the_collegial_panel_may_not_be_the_second_r
 def test_a_step_done_as_the_system_does_not_bar_a_review() -> None:
     operator = Actor("ops-1", ("system", "first_reviewer"), "520000")
     case = given("P072")
-    case.when(operator, "create", dict(case.process.register.example)).then(events=["Registered"], stage="first_review")
+    case.when(operator, "create", dict(case.process.opening().example)).then(
+        events=["Registered"], stage="first_review"
+    )
     case.when(operator, "approve", NO_VIOLATION).then(events=["FirstReviewCompleted"], stage="appeal")
 
 
@@ -87,7 +89,7 @@ def test_a_revoked_filing_steps_back_into_effect() -> None:
 
 def test_the_clock_is_the_applications() -> None:
     september = given("P079", today=date(2026, 9, 15))
-    example = dict(september.process.register.example)  # setl_ym 202609
+    example = dict(september.process.opening().example)  # setl_ym 202609
     september.when(staff("H52010000001", "institution"), "create", example).then_refused("INVALID_FIELD", "setl_ym")
     october = given("P079", today=date(2026, 10, 1))
     october.when(staff("H52010000001", "institution"), "create", example).then(
@@ -102,15 +104,16 @@ def _employee_enrollment() -> ProcessDefinition:
         slug="employee_enrollment_registration",
         name_zh="城镇职工参保登记",
         service="enrollment",
-        register=Stage(
-            "register",
-            "职工参保登记",
-            ("registrar",),
-            "Registered",
-            input=ResidentEnrollment,
-            unique=BASIC_MEDICAL_ENROLLMENT,
+        stages=(
+            Stage(
+                "register",
+                "职工参保登记",
+                ("registrar",),
+                "Registered",
+                input=ResidentEnrollment,
+                unique=BASIC_MEDICAL_ENROLLMENT,
+            ),
         ),
-        stages=(),
     )
 
 
@@ -119,8 +122,8 @@ def test_a_person_enrolled_through_one_process_is_caught_by_another() -> None:
     app.definitions["P002"] = _employee_enrollment()
     registrar = staff("reg-1", "registrar")
     p019 = ENROLLMENT["P019"]
-    person = dict(p019.stages[0].example)
-    resident = app.create_case("P019", dict(p019.register.example), registrar)
+    person = dict(p019.stages[1].example)
+    resident = app.create_case("P019", dict(p019.opening().example), registrar)
     enrolled = app.act(_id(resident.case_id), registrar, Command("register", resident.version, None, person))
     assert enrolled.stage == "completed"
     with pytest.raises(InvalidInput) as err:

@@ -14,10 +14,12 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from ybj_kernel.adapters.group_commit import GroupCommit
 from ybj_kernel.domain.case import Case, UniqueClaim
-from ybj_kernel.domain.engine import Actor, Claim, Command, Decision, decide, decide_registration
+from ybj_kernel.domain.engine import Actor, Claim, Command, Decision, Registration, decide, decide_registration
 from ybj_kernel.domain.process import ProcessDefinition
+from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.envelope import event_id
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
+from ybj_kernel.registries import apply_effects, find_entry
 
 _CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
 _CLAIM_NS = uuid5(NAMESPACE_URL, "urn:ybj:claim")
@@ -48,6 +50,8 @@ class CaseApplication(Application[UUID]):
 
     service: ClassVar[str] = "case"
     service_code: ClassVar[str] = "00"
+    # The registries this service owns (employer, person, account …), by name: see domain/registry.py.
+    registries: ClassVar[Mapping[str, Registry]] = {}
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:
@@ -88,34 +92,22 @@ class CaseApplication(Application[UUID]):
         *,
         idempotency_key: str | None = None,
         correlation_id: str | None = None,
+        variant: str | None = None,
+        materials: tuple[str, ...] = (),
     ) -> CaseAck:
-        """Open a case (登记); a retried request with the same Idempotency-Key returns the same case."""
+        """Open a case (登记) of a variant; a retried request with the same Idempotency-Key returns the same case."""
         p = self.definition(process_id)
         case_id = uuid5(_CASE_NS, f"{self.service}:{actor.user_id}:{idempotency_key}") if idempotency_key else uuid4()
         if idempotency_key and (existing := self._find(case_id)) is not None:
             return self._replayed(existing, process_id)
-        reg = decide_registration(p, actor, data, self._today())
-        correlation = correlation_id or str(uuid4())
+        reg = decide_registration(p, actor, data, self._today(), variant, materials)
         with _store():
             acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
-        case = Case(
-            id=case_id,
-            process_id=p.id,
-            action="create",
-            acceptance_no=acceptance_no,
-            admdvs=reg.admdvs,
-            stage_from=p.register.key,
-            stage_to=reg.stage_to,
-            event_name=reg.event_name,
-            actor=reg.actor,
-            data=reg.data,
-            comment=None,
-            correlation_id=correlation,
-            causation_id=idempotency_key or correlation,
-        )
-        claims = self._claims(case, reg.claim, ())
+        case = self._registered(case_id, p, reg, acceptance_no, correlation_id, idempotency_key)
+        changed = self._claims(case, reg.claim, ())
+        changed += self._registry_changes(case, reg.effects, ())
         try:
-            self._save(case, *claims)
+            self._save(case, *changed)
         except Conflict:
             if idempotency_key and (existing := self._find(case_id)) is not None:
                 return self._replayed(existing, process_id)
@@ -128,8 +120,57 @@ class CaseApplication(Application[UUID]):
         p = self.definition(case.process_id)
         decision = decide(p, case, actor, cmd, self._today())
         self._apply(case, decision, correlation_id or str(uuid4()))
-        self._save(case, *self._claims(case, decision.claim, decision.release))
+        changed = self._claims(case, decision.claim, decision.release)
+        changed += self._registry_changes(case, decision.effects, decision.reverts)
+        self._save(case, *changed)
         return _ack(case)
+
+    def _registered(
+        self,
+        case_id: UUID,
+        p: ProcessDefinition,
+        reg: Registration,
+        acceptance_no: str,
+        correlation_id: str | None,
+        idempotency_key: str | None,
+    ) -> Case:
+        correlation = correlation_id or str(uuid4())
+        return Case(
+            id=case_id,
+            process_id=p.id,
+            action="create",
+            acceptance_no=acceptance_no,
+            admdvs=reg.admdvs,
+            stage_from=reg.opening.key,
+            stage_to=reg.stage_to,
+            event_name=reg.opening.event,
+            actor=reg.actor,
+            data=reg.data,
+            comment=None,
+            correlation_id=correlation,
+            causation_id=idempotency_key or correlation,
+            variant=reg.variant,
+            materials=list(reg.materials),
+            due_on=reg.due_on,
+        )
+
+    def _registry_changes(
+        self, case: Case, effects: tuple[Effect, ...], reverts: tuple[tuple[str, str], ...]
+    ) -> list[Entry]:
+        """Apply a decision's registry effects (or undo this case's changes) to the entries, loaded once each."""
+        if not effects and not reverts:
+            return []
+        with _store():
+            return apply_effects(self.registries, self.repository.get, str(case.id), effects, reverts)
+
+    def get_entry(self, registry: str, key: str) -> Entry:
+        """Load a registry entry (an employer, a person, an account …), or raise NotFound."""
+        reg = registry_named(self.registries, registry)
+        with _store():
+            entry = find_entry(self.repository.get, reg, key)
+        if entry is None:
+            raise NotFound("ENTRY_NOT_FOUND", f"{registry} {key} 不存在", f"no {registry} {key}", "key")
+        return entry
 
     def get_case(self, case_id: UUID) -> Case:
         """Load a case from its events, or raise NotFound."""
@@ -154,11 +195,13 @@ class CaseApplication(Application[UUID]):
             pop_layer=d.pop_layer,
             correlation_id=correlation_id,
             causation_id=event_id(case.id, case.version),
+            due_on=d.due_on,
+            materials=list(d.materials),
         )
 
-    def _claims(self, case: Case, claim: Claim | None, release: tuple[Claim, ...]) -> list[UniqueClaim]:
+    def _claims(self, case: Case, claim: Claim | None, release: tuple[Claim, ...]) -> list[UniqueClaim | Entry]:
         """Free the keys a decision releases and take the one it claims, in each key's own scope."""
-        changed: list[UniqueClaim] = []
+        changed: list[UniqueClaim | Entry] = []
         for freed in release:
             held = self._find_claim(freed)
             if held is not None and held.holder == str(case.id):
@@ -197,7 +240,7 @@ class CaseApplication(Application[UUID]):
             return None
         return case
 
-    def _save(self, *aggregates: Case | UniqueClaim) -> None:
+    def _save(self, *aggregates: Case | UniqueClaim | Entry) -> None:
         events = [e for aggregate in aggregates for e in aggregate.collect_events()]
         try:
             with _store():

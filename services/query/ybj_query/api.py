@@ -146,7 +146,12 @@ def _body_doc(model: str) -> dict[str, Any]:
         "CreateCase": {
             "type": "object",
             "required": ["process", "data"],
-            "properties": {"process": {"type": "string", "example": "P079"}, "data": {"type": "object"}},
+            "properties": {
+                "process": {"type": "string", "example": "P079"},
+                "variant": {"type": "string", "description": "办理模式 key (GET /api/v1/processes/{id} lists them)"},
+                "materials": {"type": "array", "items": {"type": "string"}, "description": "所需材料 confirmed"},
+                "data": {"type": "object"},
+            },
         },
         "ActOnCase": {
             "type": "object",

@@ -16,6 +16,7 @@ from ybj_kernel.domain.process import (
     CANCELLED,
     CANCELLED_EVENT,
     COMPLETED,
+    MATERIALS_SUPPLEMENTED,
     REJECTED,
     STEPPED_BACK,
     ExtraAction,
@@ -33,6 +34,7 @@ class Kind(StrEnum):
     STEP_BACK = "step_back"  # 回退 one stage
     CANCEL = "cancel"  # 撤消
     EXTRA = "extra"  # a process's own action, e.g. 备案变更
+    MATERIALS = "materials"  # 补充材料: more of the required materials handed in
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Position:
     stage: str
     undoable: str | None  # the last completed stage still in effect that step back would undo (not the registration)
     came_from: str  # the stage the case was in before its last move (where a rejection steps back to)
+    variant: str | None = None  # the sub-flow the case runs
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,12 @@ def available(p: ProcessDefinition, at: Position) -> dict[str, Allowed]:
         return {}
     actions: dict[str, Allowed] = {}
     if not p.is_terminal(at.stage):
-        actions.update(_stage_actions(p, p.stage(at.stage)))
+        actions.update(_stage_actions(p, p.stage(at.stage), at.variant))
+        if p.materials:
+            roles = frozenset({*p.opening(at.variant).roles, *p.stage(at.stage).roles})
+            actions["supplement_materials"] = Allowed(
+                "supplement_materials", Kind.MATERIALS, roles, at.stage, MATERIALS_SUPPLEMENTED
+            )
     for extra in p.extra_actions:
         if at.stage in extra.from_stages:
             actions[extra.name] = Allowed(
@@ -97,8 +105,8 @@ def available(p: ProcessDefinition, at: Position) -> dict[str, Allowed]:
     return actions
 
 
-def _stage_actions(p: ProcessDefinition, stage: Stage) -> dict[str, Allowed]:
-    after = p.next_stage(stage.key)
+def _stage_actions(p: ProcessDefinition, stage: Stage, variant: str | None) -> dict[str, Allowed]:
+    after = p.next_stage(stage.key, variant)
     roles = frozenset(stage.roles)
     actions = {
         stage.action: Allowed(
@@ -142,19 +150,23 @@ def _step_back(p: ProcessDefinition, at: Position) -> Allowed | None:
 
 def _cancel_roles(p: ProcessDefinition, at: Position) -> frozenset[str]:
     """撤消: the registering roles, the process's cancel roles, and whoever holds the current stage."""
-    roles = {*p.register.roles, *p.cancel_roles}
+    roles = {*p.opening(at.variant).roles, *p.cancel_roles}
     if not p.is_terminal(at.stage):
         roles |= set(p.stage(at.stage).roles)
     return frozenset(roles)
 
 
 def positions(p: ProcessDefinition) -> list[Position]:
-    """Every position a case of this process can reach, in the order a case meets them."""
-    keys = [p.register.key, *(s.key for s in p.stages)]
-    found = [Position(key, keys[i - 1] if i > 1 else None, keys[i - 1]) for i, key in enumerate(keys) if i > 0]
-    found.append(Position(COMPLETED, keys[-1] if len(keys) > 1 else None, keys[-1]))
-    found += [Position(REJECTED, None, s.key) for s in p.stages if s.review]
-    for extra in p.extra_actions:
-        if extra.to_stage and p.is_terminal(extra.to_stage) and extra.to_stage != COMPLETED:
-            found += [Position(extra.to_stage, None, origin) for origin in sorted(extra.from_stages)]
+    """Every position a case of this process can reach, variant by variant, in the order a case meets them."""
+    found: list[Position] = []
+    for variant in p.variant_keys():
+        path = p.path(variant)
+        keys = [s.key for s in path]
+        found += [Position(k, keys[i - 1] if i > 1 else None, keys[i - 1], variant) for i, k in enumerate(keys) if i]
+        found.append(Position(COMPLETED, keys[-1] if len(keys) > 1 else None, keys[-1], variant))
+        found += [Position(REJECTED, None, s.key, variant) for s in path if s.review]
+        for extra in p.extra_actions:
+            if extra.to_stage and p.is_terminal(extra.to_stage) and extra.to_stage != COMPLETED:
+                origins = sorted(o for o in extra.from_stages if o in keys or p.is_terminal(o))
+                found += [Position(extra.to_stage, None, origin, variant) for origin in origins]
     return found

@@ -30,6 +30,9 @@ class Case(Aggregate):
         comment: str | None,
         correlation_id: str,
         causation_id: str,
+        variant: str | None = None,
+        materials: list[str] | None = None,
+        due_on: str | None = None,
     ) -> None:
         self.process_id = process_id
         self.acceptance_no = acceptance_no
@@ -37,6 +40,9 @@ class Case(Aggregate):
         self.stage = stage_to
         self.stage_before = stage_from
         self.created_by = actor
+        self.variant = variant  # the sub-flow chosen at registration (None: the process has none)
+        self.materials: list[str] = list(materials or [])  # 所需材料 confirmed so far
+        self.due_on = due_on  # the current stage's 时限 (ISO date), None when it has none
         # Layers of data in the order they were given; step back removes the last stage layer.
         self.layers: list[dict[str, Any]] = [
             {"kind": STAGE_LAYER, "stage": stage_from, "action": action, "actor": actor, "data": data}
@@ -59,6 +65,8 @@ class Case(Aggregate):
         pop_layer: bool,
         correlation_id: str,
         causation_id: str,
+        due_on: str | None = None,
+        materials: list[str] | None = None,
     ) -> None:
         """Move the case; `layer` adds the step's data, `pop_layer` undoes the last stage's data.
 
@@ -72,6 +80,11 @@ class Case(Aggregate):
             self.layers.append({"kind": layer, "stage": stage_from, "action": action, "actor": actor, "data": data})
         self.stage_before = stage_from
         self.stage = stage_to
+        if stage_to != stage_from:
+            self.due_on = due_on
+        for name in materials or []:
+            if name not in self.materials:
+                self.materials.append(name)
 
     @property
     def data(self) -> dict[str, Any]:

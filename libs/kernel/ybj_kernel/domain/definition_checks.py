@@ -28,17 +28,26 @@ def check_definition(p: ProcessDefinition) -> None:
 
     if not _PROCESS_ID.match(p.id):
         fail("id", "must be a catalogue id such as P019")
-    all_stages = (p.register, *p.stages)
-    keys = [s.key for s in all_stages]
-    for i, stage in enumerate(all_stages):
-        where = "register" if i == 0 else f"stages[{i - 1}] ({stage.key})"
+    if not p.stages:
+        fail("stages", "a process needs at least the registration stage")
+    keys = [s.key for s in p.stages]
+    variant_keys = [v.key for v in p.variants]
+    for i, variant in enumerate(p.variants):
+        if not _SNAKE.match(variant.key) or variant.key in variant_keys[:i]:
+            fail(f"variants[{i}].key", f"{variant.key!r} must be a snake_case key used once")
+    for i, stage in enumerate(p.stages):
+        where = f"stages[{i}] ({stage.key})"
+        unknown_variants = sorted(stage.variants - set(variant_keys))
+        if unknown_variants:
+            fail(f"{where}.variants", f"unknown variants {unknown_variants}")
+        if stage.requires_materials and not p.materials:
+            fail(f"{where}.requires_materials", "the process declares no materials")
         if stage.key in keys[:i]:
             fail(f"{where}.key", f"stage key {stage.key!r} is used more than once")
         _check_stage(stage, where, fail)
         if stage.key in TERMINAL_STAGES or stage.key in p.extra_terminal_stages:
             fail(f"{where}.key", f"{stage.key!r} is the name of a terminal stage")
-    if p.register.review or p.register.optional:
-        fail("register", "the registration step opens the case: it can be neither a review nor optional")
+    _check_paths_and_lists(p, fail)
     stage_actions = {s.action for s in p.stages if not s.review}
     terminals = TERMINAL_STAGES | p.extra_terminal_stages
     names = [a.name for a in p.extra_actions]
@@ -60,6 +69,21 @@ def check_definition(p: ProcessDefinition) -> None:
         if not any(a.to_stage == terminal for a in p.extra_actions):
             fail("extra_terminal_stages", f"no extra action leads to {terminal!r}")
     _check_roles(p.cancel_roles, "cancel_roles", fail, allow_empty=True)
+
+
+def _check_paths_and_lists(p: ProcessDefinition, fail: _Fail) -> None:
+    for variant in p.variant_keys():
+        path = p.path(variant)
+        if not path:
+            fail(f"variants ({variant})", "the variant has no stages")
+        if path[0].review or path[0].optional:
+            fail(f"stages ({path[0].key})", "the stage opens a case: it can be neither a review nor optional")
+    names_zh = [m.name_zh for m in p.materials]
+    if len(set(names_zh)) != len(names_zh):
+        fail("materials", "a material is listed more than once")
+    documents = [d.name for d in p.documents]
+    if len(set(documents)) != len(documents):
+        fail("documents", "a document name is used more than once")
 
 
 def _check_stage(stage: Stage, where: str, fail: _Fail) -> None:

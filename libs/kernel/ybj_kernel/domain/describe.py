@@ -17,32 +17,48 @@ def describe_process(p: ProcessDefinition) -> dict[str, Any]:
         "slug": p.slug,
         "name_zh": p.name_zh,
         "service": p.service,
-        "stages": [_stage(s) for s in (p.register, *p.stages)],
+        "variants": [
+            {"key": v.key, "name_zh": v.name_zh, "stages": [s.key for s in p.path(v.key)]} for v in p.variants
+        ],
+        "stages": [_stage(s) for s in p.stages],
+        "materials": [
+            {"name_zh": m.name_zh, "required": m.required, "condition_zh": m.condition_zh} for m in p.materials
+        ],
+        "documents": [{"name": d.name, "title_zh": d.title_zh} for d in p.documents],
         "terminal_stages": sorted({"completed", "cancelled", "rejected", *p.extra_terminal_stages}),
         "actions": describe_actions(p),
         "events": [e.describe() for e in p.events()],
-        "input_schema": schema(p.register.input),
+        "input_schema": schema(p.opening().input),
     }
 
 
 def describe_actions(p: ProcessDefinition) -> list[dict[str, Any]]:
     """Every action at every position a case can reach: create first, then stage by stage."""
-    described: list[dict[str, Any]] = [
-        {
-            "name": "create",
-            "kind": "create",
-            "from_stage": None,
-            "roles": sorted(p.register.roles),
-            "to_stage": p.next_stage(p.register.key),
-            "event": p.register.event,
-            "reason_required": False,
-            "separation_of_duties": False,
-            "input_schema": schema(p.register.input),
-        }
-    ]
+    described: list[dict[str, Any]] = []
+    for variant in p.variant_keys():
+        opening = p.opening(variant)
+        described.append(
+            {
+                "name": "create",
+                "kind": "create",
+                "variant": variant,
+                "from_stage": None,
+                "roles": sorted(opening.roles),
+                "to_stage": p.next_stage(opening.key, variant),
+                "event": opening.event,
+                "reason_required": False,
+                "separation_of_duties": False,
+                "input_schema": schema(opening.input),
+            }
+        )
     for at in positions(p):
         for allowed in available(p, at).values():
-            entry = {"from_stage": at.stage, **allowed.describe(), "input_schema": schema(allowed.input)}
+            entry = {
+                "from_stage": at.stage,
+                "variant": at.variant,
+                **allowed.describe(),
+                "input_schema": schema(allowed.input),
+            }
             if at.stage in ("rejected", *p.extra_terminal_stages):
                 entry["after"] = at.came_from  # a rejection or revocation steps back to where it came from
             if allowed.extra is not None:
@@ -73,4 +89,12 @@ def _stage(s: Stage) -> dict[str, Any]:
         described["skip_event"] = s.skip_event
     if s.unique is not None:
         described["unique"] = {"scope": s.unique.scope, "field": s.unique.field}
+    if s.variants:
+        described["variants"] = sorted(s.variants)
+    if s.batch:
+        described["batch"] = True
+    if s.requires_materials:
+        described["requires_materials"] = True
+    if s.due is not None:
+        described["due"] = s.due.describe()
     return described

@@ -6,18 +6,21 @@ What may be done at all is the table in `actions.py`; this module judges one com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ybj_kernel.domain.actions import Allowed, Kind, Position, available
 from ybj_kernel.domain.case import AMEND_LAYER, STAGE_LAYER, Case
 from ybj_kernel.domain.identity import admdvs_covers, admdvs_problem
-from ybj_kernel.domain.process import CANCELLED, ProcessDefinition, Stage, Uniqueness
+from ybj_kernel.domain.process import CANCELLED, COMPLETED, ProcessDefinition, Stage, Uniqueness
 from ybj_kernel.domain.roles import counts_for_duties
 from ybj_kernel.domain.validation import validate_input
 from ybj_kernel.errors import Conflict, Forbidden, InvalidInput
+
+if TYPE_CHECKING:
+    from ybj_kernel.domain.registry import Effect
 
 Data = Mapping[str, Any]
 
@@ -79,37 +82,65 @@ class Decision:
     pop_layer: bool = False
     claim: Claim | None = None
     release: tuple[Claim, ...] = ()
+    due_on: str | None = None  # the 时限 of the stage the case moves to
+    materials: tuple[str, ...] = ()  # materials confirmed by this step
+    effects: tuple[Effect, ...] = ()  # registry changes made by completing the case
+    reverts: tuple[tuple[str, str], ...] = ()  # (registry, key) entries whose change by this case is undone
 
 
 @dataclass(frozen=True)
 class Registration:
     """What creating a case records."""
 
+    opening: Stage
+    variant: str | None
     admdvs: str
     stage_to: str
-    event_name: str
     actor: dict[str, Any]
     data: dict[str, Any]
     claim: Claim | None
+    materials: tuple[str, ...] = ()
+    due_on: str | None = None
+    effects: tuple[Effect, ...] = ()
 
 
-def decide_registration(p: ProcessDefinition, actor: Actor, data: dict[str, Any], today: date) -> Registration:
-    """Validate the create data and decide the case's first stage (登记)."""
-    role = actor.acting_as(p.register.roles)
-    values = _validated(p.register, {}, data, today)
+def decide_registration(
+    p: ProcessDefinition,
+    actor: Actor,
+    data: dict[str, Any],
+    today: date,
+    variant: str | None = None,
+    materials: tuple[str, ...] = (),
+) -> Registration:
+    """Validate the create data and decide the case's first stage (登记) on the chosen variant's path."""
+    chosen = _variant(p, variant)
+    opening = p.opening(chosen)
+    role = actor.acting_as(opening.roles)
+    values = _validated(opening, {}, data, today)
     admdvs = str(values.get("admdvs") or actor.admdvs)
     problem = admdvs_problem(admdvs)
     if problem:
         raise InvalidInput("INVALID_FIELD", f"医保区划无效：{problem[0]}", f"invalid admdvs: {problem[1]}", "admdvs")
     _check_scope(actor, admdvs)
-    claim = _claim_of(p.register, values)
-    return Registration(admdvs, p.next_stage(p.register.key), p.register.event, actor.stamp(role), values, claim)
+    stage_to = p.next_stage(opening.key, chosen)
+    return Registration(
+        opening,
+        chosen,
+        admdvs,
+        stage_to,
+        actor.stamp(role),
+        values,
+        _claim_of(opening, values),
+        _materials(p, materials),
+        _due(p, stage_to, today),
+        _effects(p, stage_to, values, chosen),
+    )
 
 
 def position_of(case: Case) -> Position:
     """Where a case stands, for the table of allowed actions."""
     layers = case.stage_layers
-    return Position(case.stage, layers[-1]["stage"] if len(layers) > 1 else None, case.stage_before)
+    return Position(case.stage, layers[-1]["stage"] if len(layers) > 1 else None, case.stage_before, case.variant)
 
 
 def allowed_actions(p: ProcessDefinition, case: Case, actor: Actor) -> list[Allowed]:
@@ -159,9 +190,28 @@ def _complete(
     p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
 ) -> Decision:
     assert a.stage is not None
+    if a.stage.requires_materials and (missing := [m for m in p.required_materials() if m not in case.materials]):
+        raise Conflict(
+            "MATERIALS_MISSING",
+            f"所需材料未齐全：{'、'.join(missing)}",
+            f"required materials are missing: {', '.join(missing)}",
+            "materials",
+        )
     values = _validated(a.stage, case.data, data, today)
-    claim = _claim_of(a.stage, {**case.data, **values})
-    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, values, layer=STAGE_LAYER, claim=claim)
+    merged = {**case.data, **values}
+    return Decision(
+        a.name,
+        case.stage,
+        a.to_stage,
+        a.event,
+        who,
+        comment,
+        values,
+        layer=STAGE_LAYER,
+        claim=_claim_of(a.stage, merged),
+        due_on=_due(p, a.to_stage, today),
+        effects=_effects(p, a.to_stage, merged, case.variant),
+    )
 
 
 def _move(
@@ -169,24 +219,51 @@ def _move(
 ) -> Decision:
     """A reject or a skip: the case moves on; a skip leaves an empty step that step back can undo."""
     layer = STAGE_LAYER if a.kind is Kind.SKIP else None
-    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, layer=layer)
+    effects = _effects(p, a.to_stage, case.data, case.variant)
+    return Decision(
+        a.name,
+        case.stage,
+        a.to_stage,
+        a.event,
+        who,
+        comment,
+        {},
+        layer,
+        due_on=_due(p, a.to_stage, today),
+        effects=effects,
+    )
 
 
 def _step_back(
     p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
 ) -> Decision:
+    due = _due(p, a.to_stage, today)
     if a.stage is None:  # back from a rejection or an extra terminal action: no step's data to withdraw
-        return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {})
+        return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, due_on=due)
     claim = _claim_of(a.stage, case.data)
     release = (claim,) if claim else ()
-    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, pop_layer=True, release=release)
+    return Decision(
+        a.name,
+        case.stage,
+        a.to_stage,
+        a.event,
+        who,
+        comment,
+        {},
+        pop_layer=True,
+        release=release,
+        due_on=due,
+        reverts=_reverts(p, case),
+    )
 
 
 def _cancel(
     p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
 ) -> Decision:
     release = tuple(c for lay in case.stage_layers if (c := _claim_of(p.stage(lay["stage"]), case.data)))
-    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, release=release)
+    return Decision(
+        a.name, case.stage, a.to_stage, a.event, who, comment, {}, release=release, reverts=_reverts(p, case)
+    )
 
 
 def _extra(
@@ -197,6 +274,15 @@ def _extra(
     return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, values, layer=layer)
 
 
+def _supplement_materials(
+    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+) -> Decision:
+    names = data.get("materials")
+    if not isinstance(names, list) or not names:
+        raise InvalidInput("MISSING_FIELD", "请列出补充的材料", "list the materials handed in", "materials")
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, materials=_materials(p, names))
+
+
 _DECIDE: dict[Kind, Callable[[ProcessDefinition, Case, Allowed, dict[str, Any], str | None, Data, date], Decision]] = {
     Kind.COMPLETE: _complete,
     Kind.REJECT: _move,
@@ -204,6 +290,7 @@ _DECIDE: dict[Kind, Callable[[ProcessDefinition, Case, Allowed, dict[str, Any], 
     Kind.STEP_BACK: _step_back,
     Kind.CANCEL: _cancel,
     Kind.EXTRA: _extra,
+    Kind.MATERIALS: _supplement_materials,
 }
 
 
@@ -251,6 +338,51 @@ def _reason(cmd: Command) -> str:
     if not cmd.comment or not cmd.comment.strip():
         raise InvalidInput("REASON_REQUIRED", "请填写原因", "a reason (comment) is required", "comment")
     return cmd.comment.strip()
+
+
+def _variant(p: ProcessDefinition, variant: str | None) -> str | None:
+    if variant is None or any(v.key == variant for v in p.variants):
+        return p.variant_key(variant)
+    known = "、".join(f"{v.key}（{v.name_zh}）" for v in p.variants) or "无"
+    raise InvalidInput(
+        "UNKNOWN_VARIANT",
+        f"{p.id} 没有办理模式 {variant}，可选：{known}",
+        f"{p.id} has no variant {variant}; choose one of: {', '.join(v.key for v in p.variants) or 'none'}",
+        "variant",
+    )
+
+
+def _materials(p: ProcessDefinition, names: Sequence[object]) -> tuple[str, ...]:
+    declared = {m.name_zh for m in p.materials}
+    unknown = [str(n) for n in names if n not in declared]
+    if unknown:
+        raise InvalidInput(
+            "UNKNOWN_MATERIAL",
+            f"不是本业务的所需材料：{'、'.join(unknown)}",
+            f"not a material of this process: {', '.join(unknown)}",
+            "materials",
+        )
+    return tuple(str(n) for n in names)
+
+
+def _due(p: ProcessDefinition, stage_key: str, today: date) -> str | None:
+    """The 时限 of the stage a case reaches today (ISO date), or None."""
+    if p.is_terminal(stage_key):
+        return None
+    deadline = p.stage(stage_key).due
+    return deadline.due_from(today).isoformat() if deadline is not None else None
+
+
+def _effects(p: ProcessDefinition, stage_to: str, data: Mapping[str, Any], variant: str | None) -> tuple[Effect, ...]:
+    """The registry changes a case makes as it completes (none before)."""
+    return tuple(p.effects(data, variant)) if stage_to == COMPLETED and p.effects is not None else ()
+
+
+def _reverts(p: ProcessDefinition, case: Case) -> tuple[tuple[str, str], ...]:
+    """Leaving `completed` undoes the case's registry changes, the last first."""
+    if case.stage != COMPLETED or p.effects is None:
+        return ()
+    return tuple((e.registry, e.key) for e in reversed(tuple(p.effects(case.data, case.variant))))
 
 
 def _claim_of(stage: Stage, data: Mapping[str, Any]) -> Claim | None:

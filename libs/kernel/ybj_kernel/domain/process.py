@@ -8,11 +8,15 @@ the definition is built (`ProcessDefinition.events()`), and the definition is ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from ybj_kernel.domain.registry import Effect
 
 Data = dict[str, Any]
 # A rule derives values from the case's current data and the step's validated input (pure, no I/O).
@@ -27,8 +31,38 @@ TERMINAL_STAGES = frozenset({COMPLETED, CANCELLED, REJECTED})
 # Events every process can emit besides its own.
 STEPPED_BACK = "SteppedBack"  # 回退
 CANCELLED_EVENT = "Cancelled"  # 撤消
+MATERIALS_SUPPLEMENTED = "MaterialsSupplemented"  # 补充材料
+DOCUMENT_ISSUED = "DocumentIssued"  # 打印: a form issued, with its SM3 digest
 # Actions every process has; no stage or extra action may take these names.
-GENERIC_ACTIONS = frozenset({"create", "approve", "reject", "skip", "step_back", "cancel"})
+GENERIC_ACTIONS = frozenset(
+    {"create", "approve", "reject", "skip", "step_back", "cancel", "supplement_materials", "issue_document"}
+)
+
+
+class Deadline(Protocol):
+    """时限 of a stage: N calendar days, N working days, a day of the month … (see deadlines.py)."""
+
+    def due_from(self, start: date) -> date:
+        """The last day the stage may take when the case reaches it on `start`."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Render as JSON for the process description."""
+        ...
+
+
+class DocumentDeclaration(Protocol):
+    """A printed form a process issues (see documents.py)."""
+
+    @property
+    def name(self) -> str:
+        """The form's name in URLs."""
+        ...
+
+    @property
+    def title_zh(self) -> str:
+        """The form's title."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -65,6 +99,14 @@ class Stage:
     skip_event: str = ""
     # A valid input for this stage: shown in templates and walked by the tests of every definition.
     example: Mapping[str, Any] = field(default_factory=dict)
+    # The variants (sub-flows) this stage belongs to, by key; empty: every variant.
+    variants: frozenset[str] = frozenset()
+    # 批量: a batch upload completes the stages of its variant up to and including the first batch stage.
+    batch: bool = False
+    # The stage cannot be completed while a required material (所需材料) is unconfirmed.
+    requires_materials: bool = False
+    # 时限: how long the stage may take once the case reaches it (a deadlines.Deadline), None: no limit.
+    due: Deadline | None = None
 
     def __post_init__(self) -> None:
         if self.review and not self.reject_event:
@@ -77,6 +119,23 @@ class Stage:
     def action(self) -> str:
         """The action that completes this stage: `approve` for a review, otherwise the stage key."""
         return "approve" if self.review else self.key
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A sub-flow of a process (单个模式/批量模式, the five kinds of 单位变更 …), chosen when a case is opened."""
+
+    key: str
+    name_zh: str  # the catalogue's name of the variant
+
+
+@dataclass(frozen=True)
+class Material:
+    """A document the applicant hands in (所需材料), confirmed by the registrar."""
+
+    name_zh: str
+    required: bool = True
+    condition_zh: str | None = None  # when it is needed, if not always
 
 
 @dataclass(frozen=True)
@@ -108,18 +167,27 @@ class EventSpec:
 
 @dataclass(frozen=True)
 class ProcessDefinition:
-    """A whole process: the registration step that opens a case, then the stages in order."""
+    """A whole process: its stages in the catalogue's order; a case runs the stages of its variant.
+
+    The first stage of a variant's path is the registration (登记) that opens the case.
+    """
 
     id: str
     slug: str
     name_zh: str
     service: str
-    register: Stage
     stages: tuple[Stage, ...]
+    variants: tuple[Variant, ...] = ()
+    materials: tuple[Material, ...] = ()
     extra_actions: tuple[ExtraAction, ...] = ()
     # Besides whoever registered the case or holds its current stage, these roles may cancel (撤消) it.
     cancel_roles: tuple[str, ...] = ("registrar",)
     extra_terminal_stages: frozenset[str] = field(default_factory=frozenset)
+    # What completing a case does to the registries, as a pure function of its data and variant; stepping the
+    # completed case back (or cancelling it) reverts exactly these entries with new events.
+    effects: Callable[[Mapping[str, Any], str | None], Sequence[Effect]] | None = None
+    # Printed forms (打印/导出), each issued with a DocumentIssued event carrying its SM3 digest.
+    documents: tuple[DocumentDeclaration, ...] = ()
 
     def __post_init__(self) -> None:
         from ybj_kernel.domain.definition_checks import check_definition
@@ -127,17 +195,40 @@ class ProcessDefinition:
         check_definition(self)
 
     def stage(self, key: str) -> Stage:
-        """Return the stage with this key (including the registration step)."""
-        for stage in (self.register, *self.stages):
+        """Return the stage with this key."""
+        for stage in self.stages:
             if stage.key == key:
                 return stage
         raise KeyError(key)
 
-    def next_stage(self, key: str) -> str:
-        """Return the stage after `key`, or `completed` after the last one."""
-        keys = [s.key for s in (self.register, *self.stages)]
+    def variant_key(self, variant: str | None) -> str | None:
+        """The variant a case runs: the one asked for, else the first; None for a process without variants."""
+        if not self.variants:
+            return None
+        return variant if variant is not None else self.variants[0].key
+
+    def variant_keys(self) -> list[str | None]:
+        """The keys of the variants, or [None] for a process without variants."""
+        return [v.key for v in self.variants] or [None]
+
+    def path(self, variant: str | None = None) -> tuple[Stage, ...]:
+        """The stages a case of this variant runs, in order."""
+        chosen = self.variant_key(variant)
+        return tuple(s for s in self.stages if not s.variants or chosen in s.variants)
+
+    def opening(self, variant: str | None = None) -> Stage:
+        """The registration step that opens a case of this variant."""
+        return self.path(variant)[0]
+
+    def next_stage(self, key: str, variant: str | None = None) -> str:
+        """Return the stage after `key` on the variant's path, or `completed` after the last one."""
+        keys = [s.key for s in self.path(variant)]
         i = keys.index(key)
         return keys[i + 1] if i + 1 < len(keys) else COMPLETED
+
+    def required_materials(self) -> tuple[str, ...]:
+        """The names of the materials a case needs before a stage that requires them."""
+        return tuple(m.name_zh for m in self.materials if m.required)
 
     def is_terminal(self, stage: str) -> bool:
         """Tell whether no happy-path action is possible at this stage."""
@@ -149,15 +240,20 @@ class ProcessDefinition:
 
     def events(self) -> tuple[EventSpec, ...]:
         """Every event this process can emit, happy path first; the published contract lists exactly these."""
-        specs = [EventSpec(self.register.event, "create", self.register.key)]
+        openings = {self.opening(v).key for v in self.variant_keys()}
+        specs = []
         for s in self.stages:
-            specs.append(EventSpec(s.event, s.action, s.key))
+            specs.append(EventSpec(s.event, "create" if s.key in openings else s.action, s.key))
             if s.review:
                 specs.append(EventSpec(s.reject_event, "reject", s.key))
             if s.optional:
                 specs.append(EventSpec(s.skip_event, "skip", s.key))
         specs += [EventSpec(a.event, a.name, None) for a in self.extra_actions]
         specs += [EventSpec(STEPPED_BACK, "step_back", None), EventSpec(CANCELLED_EVENT, "cancel", None)]
+        if self.materials:
+            specs.append(EventSpec(MATERIALS_SUPPLEMENTED, "supplement_materials", None))
+        if self.documents:
+            specs.append(EventSpec(DOCUMENT_ISSUED, "issue_document", None))
         return tuple(specs)
 
     def describe(self) -> dict[str, Any]:

@@ -29,6 +29,10 @@ class CreateCase(BaseModel):
     """POST /api/v1/cases body."""
 
     process: str = Field(description="catalogue process id, e.g. P079")
+    variant: str | None = Field(
+        default=None, max_length=60, description="办理模式 (the process's variants); default: the first"
+    )
+    materials: list[str] = Field(default_factory=list, max_length=50, description="所需材料 confirmed at registration")
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -93,7 +97,14 @@ def create_command_api(
     ) -> Response:
         return await blocking(
             lambda: measured.create_case(
-                app, body.process, body.data, who, idempotency_key=idempotency_key, correlation_id=x_correlation_id
+                app,
+                body.process,
+                body.data,
+                who,
+                idempotency_key=idempotency_key,
+                correlation_id=x_correlation_id,
+                variant=body.variant,
+                materials=tuple(body.materials),
             ),
             201,
         )

@@ -22,10 +22,20 @@ def create_case(
     *,
     idempotency_key: str | None,
     correlation_id: str | None,
+    variant: str | None = None,
+    materials: tuple[str, ...] = (),
 ) -> CaseAck:
     """Open a case, counting it under its process."""
     with _measured(app.service, "create", lambda ack: process) as record:
-        ack = app.create_case(process, data, who, idempotency_key=idempotency_key, correlation_id=correlation_id)
+        ack = app.create_case(
+            process,
+            data,
+            who,
+            idempotency_key=idempotency_key,
+            correlation_id=correlation_id,
+            variant=variant,
+            materials=materials,
+        )
         record(ack)
     return ack
 

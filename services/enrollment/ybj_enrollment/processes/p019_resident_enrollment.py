@@ -94,15 +94,15 @@ P019 = ProcessDefinition(
     slug="urban_rural_resident_enrollment_registration",
     name_zh="参保个人信息录入（城乡居民参保登记）",
     service="enrollment",
-    register=Stage(
-        "select_residence_unit",
-        "参保属地信息录入（居民单位信息）",
-        ("registrar",),
-        "ResidenceUnitSelected",
-        input=ResidenceUnit,
-        example={"emp_no": "52011500001", "emp_name": "金华园社区", "admdvs": "520115"},
-    ),
     stages=(
+        Stage(
+            "select_residence_unit",
+            "参保属地信息录入（居民单位信息）",
+            ("registrar",),
+            "ResidenceUnitSelected",
+            input=ResidenceUnit,
+            example={"emp_no": "52011500001", "emp_name": "金华园社区", "admdvs": "520115"},
+        ),
         Stage(
             "register",
             "居民参保信息录入（单个模式）",

@@ -123,22 +123,22 @@ P079 = ProcessDefinition(
     slug="institution_monthly_settlement",
     name_zh="基本医疗保险（生育保险）定点医药机构费用月结算",
     service="settlement",
-    register=Stage(
-        "declare",
-        "定点医药机构申请清算上月记账医疗费用",
-        ("institution",),
-        "SettlementDeclared",
-        input=Declaration,
-        example={
-            "fixmedins_code": "H52010000001",
-            "fixmedins_name": "贵阳市第一人民医院",
-            "admdvs": "520102",
-            "setl_ym": "202609",
-            "setl_cnt": 12,
-            "declared_amount": "100000.50",
-        },
-    ),
     stages=(
+        Stage(
+            "declare",
+            "定点医药机构申请清算上月记账医疗费用",
+            ("institution",),
+            "SettlementDeclared",
+            input=Declaration,
+            example={
+                "fixmedins_code": "H52010000001",
+                "fixmedins_name": "贵阳市第一人民医院",
+                "admdvs": "520102",
+                "setl_ym": "202609",
+                "setl_cnt": 12,
+                "declared_amount": "100000.50",
+            },
+        ),
         Stage("receive", "月结算接收", ("registrar",), "DeclarationReceived"),
         Stage(
             "violation_deduction",

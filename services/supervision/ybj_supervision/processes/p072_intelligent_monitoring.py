@@ -77,23 +77,23 @@ P072 = ProcessDefinition(
     name_zh="智能监控",
     service="supervision",
     # The catalogue lists the stages after screening; a case opens when the rules engine flags a visit.
-    register=Stage(
-        "register",
-        "智能监控疑点登记",
-        ("system", "auditor"),
-        "Registered",
-        input=Suspicion,
-        example={
-            "task_type": "事后审核",
-            "task_name": "10月门诊",
-            "mdtrt_id": "MD1",
-            "fixmedins_code": "H52010000001",
-            "rule_code": "R1",
-            "admdvs": "520102",
-            "suspect_amount": "1840.00",
-        },
-    ),
     stages=(
+        Stage(
+            "register",
+            "智能监控疑点登记",
+            ("system", "auditor"),
+            "Registered",
+            input=Suspicion,
+            example={
+                "task_type": "事后审核",
+                "task_name": "10月门诊",
+                "mdtrt_id": "MD1",
+                "fixmedins_code": "H52010000001",
+                "rule_code": "R1",
+                "admdvs": "520102",
+                "suspect_amount": "1840.00",
+            },
+        ),
         Stage(
             "first_review",
             "初审（标识违规或不违规）",

@@ -70,21 +70,23 @@ P044 = ProcessDefinition(
     slug="retiree_resettlement_remote_care_filing",
     name_zh="异地安置退休人员异地就医备案",
     service="treatment",
-    register=Stage(
-        "register",
-        "信息录入（异地安置登记）",
-        ("registrar",),
-        "Registered",
-        input=RemoteCareFiling,
-        example={
-            "certno": "520102195601010021",
-            "psn_name": "赵秀兰",
-            "admdvs": "520102",
-            "resettle_admdvs": "440300",
-            "begndate": "2026-12-01",
-        },
+    stages=(
+        Stage(
+            "register",
+            "信息录入（异地安置登记）",
+            ("registrar",),
+            "Registered",
+            input=RemoteCareFiling,
+            example={
+                "certno": "520102195601010021",
+                "psn_name": "赵秀兰",
+                "admdvs": "520102",
+                "resettle_admdvs": "440300",
+                "begndate": "2026-12-01",
+            },
+        ),
+        Stage("review", "信息审核（异地安置登记审核）", ("first_reviewer",), "ReviewApproved", review=True),
     ),
-    stages=(Stage("review", "信息审核（异地安置登记审核）", ("first_reviewer",), "ReviewApproved", review=True),),
     extra_actions=(
         ExtraAction(
             "amend", "备案变更", ("registrar",), frozenset({"review", COMPLETED}), "FilingAmended", input=FilingChange

@@ -1,0 +1,185 @@
+"""Registries: long-lived records (an employer, a person, an account …) that cases change, event-sourced.
+
+A registry is data, like a process: its operations, each a small pure function that checks the entry's invariants
+and changes its state. Every entry is one `Entry` aggregate. A process declares its completion's effects (`Effect`);
+the application opens or changes each entry and saves the entries with the case in one transaction. Stepping a
+completed case back reverts that case's change with a new event, so both moves stand in the entry's own history.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+from pydantic import BaseModel
+
+from ybj_kernel.domain.validation import validate_input
+from ybj_kernel.errors import Conflict, InvalidInput, NotFound
+
+_REGISTRY_NS = uuid5(NAMESPACE_URL, "urn:ybj:registry")
+REVERTED = "ChangeReverted"  # a case stepped back or cancelled: its change to the entry is undone
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What completing a case does to one registry entry."""
+
+    registry: str  # e.g. "employer", "person", "account"
+    key: str  # the entry's business key (emp_no, psn_no …)
+    op: str  # an operation the registry declares, e.g. "enroll", "suspend_contribution"
+    args: dict[str, Any]  # JSON-safe arguments (dates as ISO strings, money as fen)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of a registry: its Chinese name, the fact it records, its arguments, and its pure change."""
+
+    name_zh: str
+    event: str  # past tense, e.g. ContributionSuspended
+    args: type[BaseModel] | None
+    change: Callable[[dict[str, Any], dict[str, Any]], None]  # (state, validated args): checks, then changes state
+
+
+@dataclass(frozen=True)
+class Registry:
+    """One registry: its name, its operations, and which of them open a new entry."""
+
+    name: str
+    name_zh: str
+    ops: Mapping[str, Op]
+    creates: frozenset[str]
+
+    def entry_id(self, key: str) -> UUID:
+        """The id of the entry under `key`."""
+        return uuid5(_REGISTRY_NS, f"{self.name}:{key}")
+
+    def describe(self) -> dict[str, Any]:
+        """The registry's operations, for staff and front ends."""
+        return {
+            "name": self.name,
+            "name_zh": self.name_zh,
+            "ops": [
+                {"op": k, "name_zh": o.name_zh, "event": o.event, "opens": k in self.creates}
+                for k, o in self.ops.items()
+            ],
+        }
+
+
+class Entry(Aggregate):
+    """One entry of a registry; its state is a JSON document changed only through the registry's operations."""
+
+    @event("Opened")
+    def __init__(
+        self,
+        id: UUID,
+        registry: str,
+        key: str,
+        op: str,
+        event_name: str,
+        args: dict[str, Any],
+        state: dict[str, Any],
+        case_id: str,
+    ) -> None:
+        self.registry = registry
+        self.key = key
+        self.state = state
+        self.in_effect = True
+        # Changes still in effect, oldest first: the case, the operation, and the state before it.
+        self.changes: list[dict[str, Any]] = [{"case_id": case_id, "op": op, "before": None}]
+
+    @event("Changed")
+    def changed(self, op: str, event_name: str, args: dict[str, Any], state: dict[str, Any], case_id: str) -> None:
+        """Record an operation's outcome (called through `apply_op`, which runs the registry's checks)."""
+        self.changes.append({"case_id": case_id, "op": op, "before": self.state if self.in_effect else None})
+        self.state = state
+        self.in_effect = True
+
+    @event("ChangeReverted")
+    def reverted(self, case_id: str, op: str, event_name: str, restored: dict[str, Any] | None) -> None:
+        """Record that a case's change was undone: the state is as it was before it."""
+        self.changes.pop()
+        self.in_effect = restored is not None
+        self.state = restored if restored is not None else {}
+
+    def describe(self) -> dict[str, Any]:
+        """The entry as JSON: which registry, its key, whether it is in effect, its version and state."""
+        return {
+            "registry": self.registry,
+            "key": self.key,
+            "in_effect": self.in_effect,
+            "version": self.version,
+            "state": self.state,
+        }
+
+
+def open_entry(reg: Registry, key: str, op: str, args: Mapping[str, Any], case_id: str) -> Entry:
+    """Open a new entry by one of the registry's creating operations."""
+    if op not in reg.creates:
+        raise NotFound("ENTRY_NOT_FOUND", f"登记簿中没有{reg.name_zh} {key}", f"there is no {reg.name} {key}", reg.name)
+    state: dict[str, Any] = {}
+    values = _run(reg, op, state, args)
+    return Entry(
+        id=reg.entry_id(key),
+        registry=reg.name,
+        key=key,
+        op=op,
+        event_name=reg.ops[op].event,
+        args=values,
+        state=state,
+        case_id=case_id,
+    )
+
+
+def apply_op(reg: Registry, entry: Entry, op: str, args: Mapping[str, Any], case_id: str) -> None:
+    """Change an entry by an operation; the operation's checks refuse what the registry's invariants forbid."""
+    if op not in reg.ops:
+        raise InvalidInput(
+            "UNKNOWN_OPERATION", f"{reg.name_zh}不能办理 {op}", f"{reg.name} has no operation {op}", "op"
+        )
+    if entry.in_effect and op in reg.creates:
+        raise Conflict("ENTRY_EXISTS", f"{reg.name_zh} {entry.key} 已存在", f"{reg.name} {entry.key} exists", reg.name)
+    if not entry.in_effect and op not in reg.creates:
+        raise Conflict(
+            "ENTRY_NOT_IN_EFFECT",
+            f"{reg.name_zh} {entry.key} 未生效",
+            f"{reg.name} {entry.key} is not in effect",
+            reg.name,
+        )
+    state = copy.deepcopy(entry.state) if entry.in_effect else {}
+    values = _run(reg, op, state, args)
+    entry.changed(op=op, event_name=reg.ops[op].event, args=values, state=state, case_id=case_id)
+
+
+def revert_entry(reg: Registry, entry: Entry, case_id: str) -> None:
+    """Undo this case's change if it is the latest in effect; a later case's change must be stepped back first."""
+    if not any(c["case_id"] == case_id for c in entry.changes):
+        return  # this case changed nothing here
+    last = entry.changes[-1]
+    if last["case_id"] != case_id:
+        raise Conflict(
+            "CHANGED_SINCE",
+            f"该{reg.name_zh}记录已被后续业务（案件 {last['case_id']}）变更，请先回退后续业务",
+            f"a later case ({last['case_id']}) changed this {reg.name}; step that case back first",
+            reg.name,
+        )
+    entry.reverted(case_id=case_id, op=last["op"], event_name=REVERTED, restored=last["before"])
+
+
+def _run(reg: Registry, op: str, state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the operation's arguments (bilingual errors naming the field) and change `state` in place."""
+    spec = reg.ops[op]
+    values = validate_input(spec.args, args) if spec.args is not None else dict(args)
+    spec.change(state, values)
+    return values
+
+
+def registry_named(registries: Mapping[str, Registry], name: str) -> Registry:
+    """The registry of this name, or NotFound."""
+    try:
+        return registries[name]
+    except KeyError:
+        raise NotFound("UNKNOWN_REGISTRY", f"没有登记簿 {name}", f"no registry {name}", "registry") from None

@@ -25,6 +25,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	$(PY) -m ybj_dev.fonts
 	touch $(STAMP)
 
 venv: $(STAMP)

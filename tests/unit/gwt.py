@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 
+from tests.unit.prerequisites import PREREQUISITES
 from ybj_enrollment.application import EnrollmentApplication
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.domain.engine import Actor, Command
@@ -152,6 +153,8 @@ def given(
 ) -> Scenario:
     """A case of `process_id` (and `variant`) at stage `at`, or after exactly these happy-path `events` (none: not yet opened)."""
     app = application(app_class_for(process_id), today)
+    for needed in PREREQUISITES.get(process_id, ()):
+        Scenario(app, app.definition(needed)).walk_to(COMPLETED)
     scenario = Scenario(app, app.definition(process_id), variant)
     if at is not None:
         return scenario.walk_to(at)

@@ -236,9 +236,10 @@ def test_enrolling_twice_in_one_period_is_refused_until_cancelled(desk_for: Call
     with pytest.raises(InvalidInput) as err:
         desk.act(second, REG2, "register", person())
     assert (err.value.code, err.value.field) == ("DUPLICATE", "certno")
-    # Another year is another period.
-    other_year = desk.act(desk.create("P019", UNIT, REG2), REG2, "register", person(begndate="2027-01-01"))
-    assert other_year.stage == "completed"
+    # Another year is another claim, but the person registry still holds the 390 relation in effect.
+    with pytest.raises(Conflict) as held:
+        desk.act(desk.create("P019", UNIT, REG2), REG2, "register", person(begndate="2027-01-01"))
+    assert held.value.code == "ALREADY_ENROLLED"
     desk.act(first, REG, "cancel", comment="重复登记")
     assert desk.act(second, REG2, "register", person()).stage == "completed"
 

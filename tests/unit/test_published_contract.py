@@ -99,7 +99,8 @@ def test_claims_are_not_published(desk_for: Callable[[str], Desk]) -> None:
         "max_acct_prd": "202612",
     }
     desk.act(desk.create("P019", unit, REG), REG, "register", person)
-    assert len(desk.app.recorder.select_notifications(start=None, limit=100)) == 3  # two case events, one claim
+    # two case events, one claim, and the registry's certno index and person entry
+    assert len(desk.app.recorder.select_notifications(start=None, limit=100)) == 5
     assert [e["eventname"] for e in _envelopes(desk)] == ["ResidenceUnitSelected", "Registered"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ybj_enrollment.processes import PROCESSES
+from ybj_enrollment.registries import REGISTRIES
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
 
@@ -15,6 +16,7 @@ class EnrollmentApplication(CaseApplication):
     name = "enrollment"
     service = "enrollment"
     service_code = "10"
+    registries = REGISTRIES
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:

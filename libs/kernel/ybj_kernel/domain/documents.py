@@ -131,9 +131,7 @@ def document_content(spec: DocumentSpec, case: CaseView) -> DocumentContent:
     )
 
 
-def verification_code(
-    name: str, title: str, case: CaseView | DocumentContent, rows: Iterable[tuple[str, str]]
-) -> str:
+def verification_code(name: str, title: str, case: CaseView | DocumentContent, rows: Iterable[tuple[str, str]]) -> str:
     """The 校验码 of a form: 16 hex digits of the SM3 of its canonical content, in groups of four."""
     canonical = {
         "document": name,
@@ -156,7 +154,7 @@ def check_content(content: DocumentContent) -> bool:
 
 def format_value(spec: DocumentField, value: Any) -> str:
     """Write one value as the form shows it; missing is "—", and what does not parse is printed as stored."""
-    if value is None or value == "" or value == [] or value == {}:
+    if _missing(value):
         return MISSING
     writer = _WRITERS[spec.format]
     try:
@@ -210,6 +208,14 @@ def issued_event_data(content: DocumentContent, pdf_sm3: str) -> dict[str, Any]:
         "issued_at": content.issued_at.isoformat(),
         "issued_by": content.issued_by,
     }
+
+
+def _missing(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | dict):
+        return not value
+    return value is None
 
 
 def _text(_: DocumentField, value: Any) -> str:

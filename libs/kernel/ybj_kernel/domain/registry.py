@@ -51,7 +51,7 @@ class Registry:
     name: str
     name_zh: str
     ops: Mapping[str, Op]
-    creates: frozenset[str]
+    creates: frozenset[str]  # may open a new entry (on an existing one they apply like any other operation)
 
     def entry_id(self, key: str) -> UUID:
         """The id of the entry under `key`."""
@@ -140,8 +140,6 @@ def apply_op(reg: Registry, entry: Entry, op: str, args: Mapping[str, Any], case
         raise InvalidInput(
             "UNKNOWN_OPERATION", f"{reg.name_zh}不能办理 {op}", f"{reg.name} has no operation {op}", "op"
         )
-    if entry.in_effect and op in reg.creates:
-        raise Conflict("ENTRY_EXISTS", f"{reg.name_zh} {entry.key} 已存在", f"{reg.name} {entry.key} exists", reg.name)
     if not entry.in_effect and op not in reg.creates:
         raise Conflict(
             "ENTRY_NOT_IN_EFFECT",
@@ -151,6 +149,8 @@ def apply_op(reg: Registry, entry: Entry, op: str, args: Mapping[str, Any], case
         )
     state = copy.deepcopy(entry.state) if entry.in_effect else {}
     values = _run(reg, op, state, args)
+    if entry.in_effect and state == entry.state:
+        return  # a check (or a repeat) that changes nothing records nothing
     entry.changed(op=op, event_name=reg.ops[op].event, args=values, state=state, case_id=case_id)
 
 
@@ -183,3 +183,38 @@ def registry_named(registries: Mapping[str, Registry], name: str) -> Registry:
         return registries[name]
     except KeyError:
         raise NotFound("UNKNOWN_REGISTRY", f"没有登记簿 {name}", f"no registry {name}", "registry") from None
+
+
+class Holder(BaseModel):
+    """Who holds an index key."""
+
+    target: str
+
+
+def index_registry(name: str, name_zh: str, target_zh: str) -> Registry:
+    """A registry of unique keys (统一社会信用代码 → 单位编号, 证件号码 → 人员编号): one holder in effect at a time."""
+
+    def hold(state: dict[str, Any], args: dict[str, Any]) -> None:
+        held = state.get("target")
+        if held not in (None, args["target"]):
+            raise Conflict(
+                "KEY_HELD",
+                f"{name_zh}已属于{target_zh} {held}",
+                f"this {name} already belongs to {held}",
+                name,
+            )
+        state["target"] = args["target"]
+
+    def release(state: dict[str, Any], args: dict[str, Any]) -> None:
+        if state.get("target") == args["target"]:
+            state["target"] = None
+
+    return Registry(
+        name,
+        name_zh,
+        {
+            "hold": Op(f"{name_zh}登记", "KeyHeld", Holder, hold),
+            "release": Op(f"{name_zh}释放", "KeyReleased", Holder, release),
+        },
+        frozenset({"hold"}),
+    )

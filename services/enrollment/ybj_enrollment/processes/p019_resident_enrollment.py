@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from ybj_enrollment.processes.uniqueness import BASIC_MEDICAL_ENROLLMENT
+from ybj_enrollment.registries.codes import psn_no_for
 from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.identity import birth_date_of, certno_problem, gender_of
-from ybj_kernel.domain.process import ProcessDefinition, Stage
+from ybj_kernel.domain.process import Material, ProcessDefinition, Stage, Variant
+from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.validation import Admdvs, bilingual
 
 RESIDENT_INSUTYPE: Literal["390"] = "390"  # 城乡居民基本医疗保险, the system default (参保险种系统默认)
@@ -89,11 +92,54 @@ def _resident_certno(info: ValidationInfo) -> str | None:
     return str(certno) if certno else None
 
 
+PERSON_EXAMPLE = {
+    "certno": "52011519850312002X",
+    "psn_name": "王芳",
+    "naty": "01",
+    "gend": "2",
+    "brdy": "1985-03-12",
+    "begndate": "2026-01-01",
+    "fst_insu_ym": "202601",
+    "psn_type": "11",
+    "clct_grade": "1",
+    "clct_way": "1",
+    "max_acct_prd": "202612",
+}
+
+
+def effects(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:
+    """The resident is enrolled in 390 under their 居民单位 (the person opened on first enrollment)."""
+    psn_no = psn_no_for(str(data["certno"]))
+    enrollment = {
+        "psn_no": psn_no,
+        **{k: data.get(k) for k in ("psn_cert_type", "certno", "psn_name", "gend", "naty", "brdy", "tel")},
+        "insutype": RESIDENT_INSUTYPE,
+        "emp_no": data["emp_no"],
+        "begndate": data["begndate"],
+        "psn_type": data["psn_type"],
+    }
+    return [
+        Effect("certno", str(data["certno"]), "hold", {"target": psn_no}),
+        Effect("person", psn_no, "enroll", enrollment),
+    ]
+
+
 P019 = ProcessDefinition(
     id="P019",
     slug="urban_rural_resident_enrollment_registration",
     name_zh="参保个人信息录入（城乡居民参保登记）",
     service="enrollment",
+    variants=(Variant("single", "单个模式"), Variant("batch", "批量模式")),
+    materials=(
+        Material(
+            "有效身份证件（有效身份证件包括身份证、居住证、户口簿、护照、港澳居民来往内地通行证、港澳台居民居住证、"
+            "外国人永久居留证等）或社保卡、医保电子凭证"
+        ),
+        Material("《XX地区城乡居民基本医疗保险参保登记表》"),
+        Material(
+            "代办人身份证原件和办理人员有效身份证件复印件或社保卡复印件（代办）", required=False, condition_zh="代办"
+        ),
+    ),
     stages=(
         Stage(
             "select_residence_unit",
@@ -110,19 +156,20 @@ P019 = ProcessDefinition(
             "Registered",
             input=ResidentEnrollment,
             unique=BASIC_MEDICAL_ENROLLMENT,
-            example={
-                "certno": "52011519850312002X",
-                "psn_name": "王芳",
-                "naty": "01",
-                "gend": "2",
-                "brdy": "1985-03-12",
-                "begndate": "2026-01-01",
-                "fst_insu_ym": "202601",
-                "psn_type": "11",
-                "clct_grade": "1",
-                "clct_way": "1",
-                "max_acct_prd": "202612",
-            },
+            variants=frozenset({"single"}),
+            example=PERSON_EXAMPLE,
+        ),
+        Stage(
+            "batch_register",
+            "居民参保信息录入（批量模式：下载模板、填写、导入）",
+            ("registrar",),
+            "Registered",
+            input=ResidentEnrollment,
+            unique=BASIC_MEDICAL_ENROLLMENT,
+            variants=frozenset({"batch"}),
+            batch=True,
+            example=PERSON_EXAMPLE,
         ),
     ),
+    effects=effects,
 )

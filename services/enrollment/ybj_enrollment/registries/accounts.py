@@ -1,0 +1,94 @@
+"""个人账户 registry (E08): a balance in fen and every 注入/划拨/扣款/清退/结息/转移 entry, with a frozen flag."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ybj_enrollment.registries.codes import refuse
+from ybj_kernel.domain.registry import Op, Registry
+
+EntryKind = Literal["inject", "allocate", "deduct", "refund", "interest", "transfer_out", "transfer_in"]
+KIND_ZH = {
+    "inject": "注入",
+    "allocate": "划拨",
+    "deduct": "扣款",
+    "refund": "清退",
+    "interest": "结息",
+    "transfer_out": "转出",
+    "transfer_in": "转入",
+}
+OUTFLOWS = frozenset({"deduct", "refund", "transfer_out"})
+
+
+class Movement(BaseModel):
+    """One 收支 entry of the account."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    kind: EntryKind
+    amount: int = Field(gt=0, description="金额（分）")
+    on: date
+    summary: str = Field(default="", max_length=200, description="摘要")
+    insutype: str = "310"
+
+
+class Freeze(BaseModel):
+    """冻结 / 解冻 and why."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    on: date
+    reason: str = Field(default="", max_length=200)
+
+
+def _open(state: dict[str, Any], psn_no: str) -> None:
+    state.setdefault("psn_no", psn_no)
+    state.setdefault("balance", 0)
+    state.setdefault("frozen", False)
+    state.setdefault("entries", [])
+
+
+def _move(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open(state, args["psn_no"])
+    kind, amount = args["kind"], args["amount"]
+    # A frozen account takes only what the freeze is for: 结息 and the 清退/扣款 that close it.
+    if state["frozen"] and kind not in ("interest", "refund", "deduct"):
+        raise refuse(
+            "ACCOUNT_FROZEN", f"个人账户已冻结，不能{KIND_ZH[kind]}", f"the account is frozen: no {kind}", "psn_no"
+        )
+    if kind in OUTFLOWS and amount > state["balance"]:
+        raise refuse(
+            "INSUFFICIENT_BALANCE",
+            f"{KIND_ZH[kind]}金额 {amount / 100:.2f} 元超过账户余额 {state['balance'] / 100:.2f} 元",
+            f"{kind} of {amount} fen exceeds the balance of {state['balance']} fen",
+            "amount",
+        )
+    state["balance"] += -amount if kind in OUTFLOWS else amount
+    state["entries"].append({**args, "kind_zh": KIND_ZH[kind], "balance_after": state["balance"]})
+
+
+def _freeze(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open(state, args["psn_no"])
+    if state["frozen"]:
+        raise refuse("ACCOUNT_FROZEN", "个人账户已冻结", "the account is already frozen", "psn_no")
+    state.update(frozen=True, frozen_on=args["on"], frozen_rea=args["reason"])
+
+
+def _unfreeze(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open(state, args["psn_no"])
+    if not state["frozen"]:
+        raise refuse("ACCOUNT_NOT_FROZEN", "个人账户未冻结", "the account is not frozen", "psn_no")
+    state.update(frozen=False, frozen_on=None, frozen_rea=None)
+
+
+ACCOUNTS = Registry(
+    "account",
+    "个人账户",
+    {
+        "move": Op("个人账户收支", "AccountEntryRecorded", Movement, _move),
+        "freeze": Op("冻结个人账户", "AccountFrozen", Freeze, _freeze),
+        "unfreeze": Op("解冻个人账户", "AccountUnfrozen", Freeze, _unfreeze),
+    },
+    frozenset({"move", "freeze"}),
+)

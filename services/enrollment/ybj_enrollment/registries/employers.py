@@ -1,0 +1,137 @@
+"""参保单位 registry (E01): an employer's information, status and merge/split lineage, changed only by cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ybj_enrollment.registries.codes import DEREGISTERED, MERGED, NORMAL, PAUSED, refuse
+from ybj_kernel.domain.registry import Op, Registry
+from ybj_kernel.domain.validation import Admdvs, Uscc
+
+
+class EmployerInfo(BaseModel):
+    """单位基本、联系、注册信息 (P001)."""
+
+    emp_no: str = Field(min_length=1, max_length=30)
+    uscc: Uscc
+    emp_name: str = Field(min_length=1, max_length=200)
+    emp_type: str = Field(min_length=1, max_length=6)
+    emp_mgt_type: str = Field(min_length=1, max_length=6)
+    admdvs: Admdvs
+    contact_name: str | None = None
+    tel: str | None = None
+    admin_region: str | None = None
+    addr: str | None = None
+    legrep_name: str | None = None
+    legrep_cert_type: str | None = None
+    legrep_certno: str | None = None
+    legrep_mob: str | None = None
+    bank_info: str | None = None
+    parent_emp_no: str | None = None
+    insutypes: list[str] = Field(default_factory=list)
+    founded_on: date | None = None
+
+
+class UsccChange(BaseModel):
+    """统一社会信用代码变更."""
+
+    uscc: Uscc
+
+
+class LegalRepresentative(BaseModel):
+    """法人变更."""
+
+    legrep_name: str | None = None
+    legrep_cert_type: str | None = None
+    legrep_certno: str | None = None
+    legrep_mob: str | None = None
+
+
+class Lineage(BaseModel):
+    """合并 or 分户: the other unit and the date."""
+
+    other_emp_no: str = Field(min_length=1, max_length=30)
+    on: date
+    role: Literal["survivor", "absorbed", "origin", "split_off"]
+
+
+class Deregistration(BaseModel):
+    """单位注销: 注销日期, 注销原因."""
+
+    dereg_date: date
+    dereg_rea: str = Field(min_length=1, max_length=200)
+
+
+def _register(state: dict[str, Any], args: dict[str, Any]) -> None:
+    if state.get("status") in (NORMAL, PAUSED):
+        raise refuse("EMPLOYER_EXISTS", "该单位已参保登记", "this employer is already registered", "uscc")
+    state.update(args, status=NORMAL, merged_into=None, merged_from=[], split_from=None, split_into=[])
+
+
+def _open_only(state: dict[str, Any]) -> None:
+    status = state.get("status")
+    if status == DEREGISTERED:
+        raise refuse("EMPLOYER_DEREGISTERED", "单位已注销，不能办理变更", "the employer is deregistered", "emp_no")
+    if status == MERGED:
+        raise refuse(
+            "EMPLOYER_MERGED", f"单位已并入 {state.get('merged_into')}", "the employer has been merged", "emp_no"
+        )
+
+
+def _change_uscc(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    if args["uscc"] == state["uscc"]:
+        raise refuse("NOTHING_CHANGES", "统一社会信用代码未变化", "the credit code is unchanged", "uscc")
+    state["uscc"] = args["uscc"]
+
+
+def _change_legrep(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    state.update({k: v for k, v in args.items() if v is not None})
+
+
+def _lineage(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    other, role = args["other_emp_no"], args["role"]
+    if other == state["emp_no"]:
+        raise refuse("SAME_EMPLOYER", "合并或分户的两个单位不能相同", "the two units must differ", "other_emp_no")
+    if role == "survivor":
+        state["merged_from"] = [*state["merged_from"], other]
+    elif role == "absorbed":
+        state.update(status=MERGED, merged_into=other, merged_on=args["on"])
+    elif role == "origin":
+        state["split_into"] = [*state["split_into"], other]
+    else:
+        state.update(split_from=other, split_on=args["on"])
+
+
+def _deregister(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    state.update(status=DEREGISTERED, **args)
+
+
+def _check_open(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    if state.get("status") == PAUSED:
+        raise refuse("EMPLOYER_PAUSED", "单位已暂停参保", "the employer is paused", "emp_no")
+
+
+EMPLOYERS = Registry(
+    "employer",
+    "参保单位",
+    {
+        "register": Op("单位参保登记", "EmployerRegistered", EmployerInfo, _register),
+        "change_uscc": Op("统一社会信用代码变更", "UnitCreditCodeChanged", UsccChange, _change_uscc),
+        "change_legal_representative": Op(
+            "法人变更", "LegalRepresentativeChanged", LegalRepresentative, _change_legrep
+        ),
+        "record_lineage": Op("单位合并/分户", "LineageRecorded", Lineage, _lineage),
+        "deregister": Op("单位注销", "UnitDeregistered", Deregistration, _deregister),
+        # A check that changes nothing (and so records nothing): the unit is registered and open.
+        "check_open": Op("单位在册正常", "EmployerChecked", None, _check_open),
+    },
+    frozenset({"register"}),
+)

@@ -24,6 +24,7 @@ REG, REVIEWER = staff("reg-1", "registrar"), staff("fr-1", "first_reviewer")
 class Person(BaseModel):
     psn_no: str = Field(min_length=1)
     insutype: str = "310"
+    psn_name: str | None = None
 
 
 def _enroll(state: dict[str, Any], args: dict[str, Any]) -> None:

@@ -14,8 +14,17 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from ybj_kernel.adapters.group_commit import GroupCommit
 from ybj_kernel.domain.case import Case, UniqueClaim
-from ybj_kernel.domain.engine import Actor, Claim, Command, Decision, Registration, decide, decide_registration
-from ybj_kernel.domain.process import ProcessDefinition
+from ybj_kernel.domain.engine import (
+    Actor,
+    Claim,
+    Command,
+    Decision,
+    Registration,
+    check_may_print,
+    decide,
+    decide_registration,
+)
+from ybj_kernel.domain.process import DOCUMENT_ISSUED, ProcessDefinition
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.envelope import event_id
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
@@ -162,6 +171,20 @@ class CaseApplication(Application[UUID]):
             return []
         with _store():
             return apply_effects(self.registries, self.repository.get, str(case.id), effects, reverts)
+
+    def record_document(self, case_id: UUID, actor: Actor, issued: dict[str, Any], version: int) -> CaseAck:
+        """Append DocumentIssued (the form, its 校验码 and the PDF's SM3 digest) to a case printed at `version`."""
+        case = self.get_case(case_id)
+        p = self.definition(case.process_id)
+        role = check_may_print(p, case, actor)
+        if case.version != version:
+            raise Conflict(
+                "STALE_VERSION", "案件已更新，请重新打印", "the case changed while printing; print again", "version"
+            )
+        decision = Decision("issue_document", case.stage, case.stage, DOCUMENT_ISSUED, actor.stamp(role), None, issued)
+        self._apply(case, decision, str(uuid4()))
+        self._save(case)
+        return _ack(case)
 
     def get_entry(self, registry: str, key: str) -> Entry:
         """Load a registry entry (an employer, a person, an account …), or raise NotFound."""

@@ -12,14 +12,14 @@ from typing import Annotated, Any
 import httpx
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
 from ybj_kernel.errors import NotFound
 from ybj_query import reads
 from ybj_query.gateway import Gateway, ProcessRegistry, json_object, relayed
-from ybj_query.models import cases
+from ybj_query.passthrough import passthrough_router, service_in_read_model
 
 
 def create_query_api(
@@ -84,13 +84,15 @@ def create_query_api(
         raw = await request.body()
         json_object(raw)
         path = f"/api/v1/cases/{case_id}/actions"
-        service = gateway.service_of(case_id) or await asyncio.to_thread(_service_in_read_model, engine, case_id)
+        service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
         if service is not None:
             return relayed(await gateway.forward(service, path, raw, request.headers))
         response = await gateway.find_case_service(case_id, raw, request.headers)
         if response is None:
             raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
         return relayed(response)
+
+    api.include_router(passthrough_router(gateway, registry, engine))
 
     @api.get("/api/v1/cases/{case_id}")
     def get_case(case_id: str, who: CurrentActor) -> dict[str, Any]:
@@ -132,12 +134,6 @@ def _check(probe: Callable[[], object]) -> str:
     except Exception as exc:
         return f"down: {type(exc).__name__}"
     return "ok"
-
-
-def _service_in_read_model(engine: Engine, case_id: str) -> str | None:
-    with reads.reading(engine) as conn:
-        service: str | None = conn.execute(select(cases.c.service).where(cases.c.case_id == case_id)).scalar()
-    return service
 
 
 def _body_doc(model: str) -> dict[str, Any]:

@@ -16,6 +16,10 @@ from fastapi.responses import Response
 from ybj_kernel.errors import InvalidInput, NotFound, Unavailable
 
 FORWARDED_HEADERS = ("authorization", "idempotency-key", "x-correlation-id")
+# Answer headers handed back from a passed-through request.
+_PASSED_BACK = frozenset(
+    {"content-type", "content-disposition", "retry-after", "x-document-sm3", "x-verification-code", "location"}
+)
 FORWARD_TIMEOUT_SECONDS = 30
 # Below uvicorn's keep-alive timeout (5 s): a connection is never reused just as the service closes it.
 KEEPALIVE_SECONDS = 4
@@ -126,6 +130,32 @@ class Gateway:
         if answer.status in (200, 201) and isinstance(decoded, dict):
             self.remember(str(decoded.get("case_id", "")), service)
         return answer
+
+    async def pass_through(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Any request (a PDF, a spreadsheet, a multipart upload …) handed to a service and its answer handed back whole."""
+        incoming = headers or {}
+        sent = {k: v for k, v in incoming.items() if k.lower() in (*FORWARDED_HEADERS, "content-type")}
+        url = f"{self._urls[service]}{path}" + (f"?{query}" if query else "")
+        try:
+            async with self._client().request(method, url, data=body or None, headers=sent) as response:
+                content = await response.read()
+                kept = {k: v for k, v in response.headers.items() if k.lower() in _PASSED_BACK}
+                return Response(content, status_code=response.status, headers=kept)
+        except (aiohttp.ClientError, TimeoutError):
+            raise Unavailable(
+                "SERVICE_UNAVAILABLE",
+                f"{service} 服务暂不可用，请稍后重试",
+                f"the {service} service is unavailable, retry shortly",
+            ) from None
 
     def remember(self, case_id: str, service: str) -> None:
         """Note which service owns a case (bounded: the oldest are forgotten first)."""

@@ -294,6 +294,13 @@ _DECIDE: dict[Kind, Callable[[ProcessDefinition, Case, Allowed, dict[str, Any], 
 }
 
 
+def check_may_print(p: ProcessDefinition, case: Case, actor: Actor) -> str:
+    """打印: staff of the case's 医保区划 in one of the process's staff roles may issue its forms; returns the role."""
+    _check_scope(actor, case.admdvs)
+    staff = {r for s in p.stages for r in s.roles if counts_for_duties(r)} | set(p.cancel_roles)
+    return actor.acting_as(staff)
+
+
 def check_separation_of_duties(case: Case, actor: Actor) -> None:
     """Whoever registered the case or did a step still in effect may not review it (不相容岗位分离)."""
     if _did_a_step(case, actor):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from ybj_kernel.domain.documents import DocumentSpec
     from ybj_kernel.domain.registry import Effect
 
 Data = dict[str, Any]
@@ -48,20 +49,6 @@ class Deadline(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """Render as JSON for the process description."""
-        ...
-
-
-class DocumentDeclaration(Protocol):
-    """A printed form a process issues (see documents.py)."""
-
-    @property
-    def name(self) -> str:
-        """The form's name in URLs."""
-        ...
-
-    @property
-    def title_zh(self) -> str:
-        """The form's title."""
         ...
 
 
@@ -187,7 +174,7 @@ class ProcessDefinition:
     # completed case back (or cancelling it) reverts exactly these entries with new events.
     effects: Callable[[Mapping[str, Any], str | None], Sequence[Effect]] | None = None
     # Printed forms (打印/导出), each issued with a DocumentIssued event carrying its SM3 digest.
-    documents: tuple[DocumentDeclaration, ...] = ()
+    documents: tuple[DocumentSpec, ...] = ()
 
     def __post_init__(self) -> None:
         from ybj_kernel.domain.definition_checks import check_definition

@@ -18,6 +18,7 @@ from ybj_kernel.asyncapi import asyncapi_document
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Command
 from ybj_kernel.entrypoints import measured
+from ybj_kernel.entrypoints.documents_api import documents_router
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
 from ybj_kernel.envelope import topic_for
 
@@ -73,6 +74,8 @@ def create_command_api(
     @api.get("/api/v1/processes")
     def processes() -> list[dict[str, Any]]:
         return [p.describe() for p in app.definitions.values()]
+
+    api.include_router(documents_router(app))
 
     @api.get("/api/v1/asyncapi.json")
     def asyncapi() -> dict[str, Any]:

@@ -1,0 +1,62 @@
+"""Requests the entry point hands whole to the domain service that owns them: printed forms, templates, batches, rules."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import Engine, select
+
+from ybj_kernel.errors import NotFound
+from ybj_query import reads
+from ybj_query.gateway import Gateway, ProcessRegistry
+from ybj_query.models import cases
+
+# Statuses a passed-through answer may carry besides 200: the service's own, handed back unchanged.
+PASSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未登录 / no valid token"},
+    403: {"description": "无权操作 / not allowed"},
+    404: {"description": "不存在 / not found"},
+    409: {"description": "当前状态不允许 / conflicts with the current state"},
+    422: {"description": "输入有误 / invalid input"},
+    503: {"description": "服务暂不可用 / unavailable, retry"},
+}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF"}}
+
+
+def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engine) -> APIRouter:
+    """Routes whose answer is the owning service's, byte for byte (content type and headers included)."""
+    router = APIRouter()
+
+    async def case_service(case_id: str) -> str:
+        service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
+        if service is None:
+            raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
+        return service
+
+    async def process_service(process_id: str) -> str:
+        process = registry.cached(process_id)
+        if process is None:
+            process = await asyncio.to_thread(registry.get, process_id)
+        return str(process["service"])
+
+    @router.get("/api/v1/cases/{case_id}/documents", responses=PASSED)
+    async def case_documents(case_id: str, request: Request) -> Response:
+        """The printed forms of a case and whether each can be printed now."""
+        return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
+
+    @router.get("/api/v1/cases/{case_id}/documents/{name}", responses={**PASSED, **PDF})
+    async def case_document(case_id: str, name: str, request: Request) -> Response:
+        """Print a form (PDF); the case's history records DocumentIssued with the PDF's SM3 digest."""
+        return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
+
+    return router
+
+
+def service_in_read_model(engine: Engine, case_id: str) -> str | None:
+    """The service that owns a case, as the read model knows it."""
+    with reads.reading(engine) as conn:
+        service: str | None = conn.execute(select(cases.c.service).where(cases.c.case_id == case_id)).scalar()
+    return service

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +13,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from ybj_kernel.adapters.group_commit import GroupCommit
+from ybj_kernel.batch_import import BatchMode, BatchOutcome, run_batch
+from ybj_kernel.domain.batch_record import BatchImport
 from ybj_kernel.domain.case import Case, UniqueClaim
 from ybj_kernel.domain.engine import (
     Actor,
@@ -169,8 +171,69 @@ class CaseApplication(Application[UUID]):
         """Apply a decision's registry effects (or undo this case's changes) to the entries, loaded once each."""
         if not effects and not reverts:
             return []
+        return list(self.registry_changes_on(case, effects, reverts, None).values())
+
+    def registry_changes_on(
+        self,
+        case: Case,
+        effects: tuple[Effect, ...],
+        reverts: tuple[tuple[str, str], ...],
+        seen: Mapping[tuple[str, str], Entry] | None,
+    ) -> dict[tuple[str, str], Entry]:
+        """The entries a decision changes, by (registry, key); `seen` are unsaved entries to change copies of."""
+        if not effects and not reverts:
+            return {}
         with _store():
-            return apply_effects(self.registries, self.repository.get, str(case.id), effects, reverts)
+            return apply_effects(self.registries, self.repository.get, str(case.id), effects, reverts, seen)
+
+    # For the batch import (batch_import.py), which builds many cases and saves them in one transaction.
+
+    def import_batch(
+        self,
+        process_id: str,
+        variant: str | None,
+        rows: Sequence[tuple[int, dict[str, Any]]],
+        actor: Actor,
+        *,
+        mode: BatchMode,
+        fingerprint: str,
+        file_name: str,
+    ) -> BatchOutcome:
+        """批量导入: every row checked as a single case would be; the good rows become cases, saved at once."""
+        return run_batch(
+            self, process_id, variant, rows, actor, mode=mode, fingerprint=fingerprint, file_name=file_name
+        )
+
+    def find_batch(self, batch_id: UUID) -> BatchImport | None:
+        """A batch import, if it exists."""
+        try:
+            with _store():
+                batch: BatchImport = self.repository.get(batch_id)
+        except AggregateNotFoundError:
+            return None
+        return batch
+
+    def today(self) -> date:
+        """The application's date."""
+        return self._today()
+
+    def registered_case(self, p: ProcessDefinition, reg: Registration, correlation_id: str) -> Case:
+        """A new case as a registration decided it, with a fresh 受理号 (not saved)."""
+        with _store():
+            acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
+        return self._registered(uuid4(), p, reg, acceptance_no, correlation_id, None)
+
+    def claims_for(self, case: Case, claim: Claim | None, release: tuple[Claim, ...]) -> list[UniqueClaim | Entry]:
+        """The uniqueness claims a decision takes or frees (not saved)."""
+        return self._claims(case, claim, release)
+
+    def apply_decision(self, case: Case, decision: Decision) -> None:
+        """Record a decision on a case (not saved)."""
+        self._apply(case, decision, str(uuid4()))
+
+    def save_together(self, *aggregates: Any) -> None:
+        """Save aggregates in one transaction (a conflict is a Conflict)."""
+        self._save(*aggregates)
 
     def record_document(self, case_id: UUID, actor: Actor, issued: dict[str, Any], version: int) -> CaseAck:
         """Append DocumentIssued (the form, its 校验码 and the PDF's SM3 digest) to a case printed at `version`."""
@@ -263,7 +326,7 @@ class CaseApplication(Application[UUID]):
             return None
         return case
 
-    def _save(self, *aggregates: Case | UniqueClaim | Entry) -> None:
+    def _save(self, *aggregates: Any) -> None:
         events = [e for aggregate in aggregates for e in aggregate.collect_events()]
         try:
             with _store():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
@@ -28,13 +29,21 @@ def apply_effects(
     case_id: str,
     effects: tuple[Effect, ...],
     reverts: tuple[tuple[str, str], ...],
-) -> list[Entry]:
-    """Apply `effects` (or revert this case's changes to the `reverts` entries); the registries' checks may refuse."""
+    seen: Mapping[tuple[str, str], Entry] | None = None,
+) -> dict[tuple[str, str], Entry]:
+    """Apply `effects` (or revert this case's changes to the `reverts` entries); the registries' checks may refuse.
+
+    `seen` holds entries already changed but not yet saved (earlier rows of a batch); they are copied, not changed,
+    so that a refused change leaves them as they were.
+    """
     touched: dict[tuple[str, str], Entry] = {}
 
     def entry(reg: Registry, key: str) -> Entry | None:
-        if (reg.name, key) not in touched and (found := find_entry(load, reg, key)) is not None:
-            touched[(reg.name, key)] = found
+        if (reg.name, key) not in touched:
+            if seen is not None and (reg.name, key) in seen:
+                touched[(reg.name, key)] = copy.deepcopy(seen[(reg.name, key)])
+            elif (found := find_entry(load, reg, key)) is not None:
+                touched[(reg.name, key)] = found
         return touched.get((reg.name, key))
 
     for name, key in reverts:
@@ -47,4 +56,4 @@ def apply_effects(
             apply_op(reg, found, effect.op, effect.args, case_id)
         else:
             touched[(reg.name, effect.key)] = open_entry(reg, effect.key, effect.op, effect.args, case_id)
-    return list(touched.values())
+    return touched

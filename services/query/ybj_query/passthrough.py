@@ -13,6 +13,7 @@ from ybj_kernel.errors import NotFound
 from ybj_query import reads
 from ybj_query.gateway import Gateway, ProcessRegistry
 from ybj_query.models import cases
+from ybj_query.registry_reads import registry_router
 
 # Statuses a passed-through answer may carry besides 200: the service's own, handed back unchanged.
 PASSED: dict[int | str, dict[str, Any]] = {
@@ -23,6 +24,8 @@ PASSED: dict[int | str, dict[str, Any]] = {
     422: {"description": "输入有误 / invalid input"},
     503: {"description": "服务暂不可用 / unavailable, retry"},
 }
+# Which service owns each registry (DOMAIN.md §1.0).
+REGISTRY_SERVICES = dict.fromkeys(("employer", "person", "account", "uscc", "certno"), "enrollment")
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF"}}
 
 
@@ -52,6 +55,7 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
         """Print a form (PDF); the case's history records DocumentIssued with the PDF's SM3 digest."""
         return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
 
+    router.include_router(registry_router(gateway))
     return router
 
 

@@ -46,7 +46,7 @@ def test_an_employer_registered_and_an_employee_enrolled_under_it(api: Api) -> N
     employer = _create(api, "P001", {**EMPLOYER, "uscc": uscc}, REG)
     assert employer.status_code == 201, employer.text
     assert employer.json()["stage"] == "completed"
-    emp_no = emp_no_for(uscc, EMPLOYER["admdvs"])
+    emp_no = emp_no_for(uscc, str(EMPLOYER["admdvs"]))
 
     found = api.client.get("/api/v1/employers", params={"uscc": uscc}, headers=api.headers(READER))
     assert found.status_code == 200, found.text

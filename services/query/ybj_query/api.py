@@ -43,6 +43,7 @@ def create_query_api(
         version="1",
         description="Queries from the read models; commands forwarded to the domain services.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     install_error_handlers(api)
     install_metrics(api)
@@ -108,7 +109,7 @@ def create_query_api(
         process: str | None = None,
         stage: str | None = None,
         admdvs: str | None = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         return reads.work_queue(
@@ -126,6 +127,35 @@ def create_query_api(
         return {**found, "process_name_zh": definition["name_zh"], "stage_name_zh": names.get(found["stage"])}
 
     return api
+
+
+# The deepest page of a list (paging further is a 422, never a database error).
+MAX_PAGE = 100_000
+_ERROR_BODY = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["code", "message_zh", "message_en"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message_zh": {"type": "string"},
+                    "message_en": {"type": "string"},
+                    "field": {"type": ["string", "null"]},
+                },
+            }
+        }
+    }
+}
+# Every route may answer these, always as {code, message_zh, message_en, field?}.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未登录或令牌无效 / no valid token", **_ERROR_BODY},
+    403: {"description": "无权操作（角色、医保区划、不相容岗位） / not allowed", **_ERROR_BODY},
+    404: {"description": "不存在 / not found", **_ERROR_BODY},
+    409: {"description": "与当前状态或版本冲突 / conflicts with the current state or version", **_ERROR_BODY},
+    422: {"description": "输入有误（字段、原因） / invalid input, naming the field", **_ERROR_BODY},
+    503: {"description": "依赖暂不可用，稍后重试 / unavailable, retry later", **_ERROR_BODY},
+}
 
 
 def _check(probe: Callable[[], object]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from tests.integration.conftest import Api
@@ -23,7 +24,7 @@ def test_the_entry_point_answers_only_what_it_documents(platform: Platform, api:
     schema = schemathesis.openapi.from_url(f"{platform.url()}/openapi.json")
     headers = api.headers(("contract-reg", "registrar", "520000"))
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
     assert len(operations) > 10  # the whole public API, not an empty document
     for operation in operations:
 

@@ -48,20 +48,25 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "descri
 _INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "输入无效，field 指明字段 / invalid input, `field` names it"}
 }
-_TRIAL_BODY = Body(description="规则的输入 / the rule's input", examples=[{}])
+_TRIAL_BODY = Body(description="规则的输入 / the rule's input")
 
 
 def rules_router(book: RuleBook, today: Callable[[], date], calendar: WorkingDayCalendar = CALENDAR) -> APIRouter:
     """Routes listing the book's rules and running trials, dated by the application's `today`."""
     router = APIRouter(prefix="/api/v1/rules", tags=["rules 规则试算"])
 
-    @router.get("", response_model=list[RuleDescription], summary="列出规则 / list rules")
+    @router.get("", response_model=list[RuleDescription], responses=_INVALID, summary="列出规则 / list rules")
     def list_rules(
         process: Annotated[str | None, Query(description="只列该业务流程的规则 / only this process's rules")] = None,
     ) -> list[dict[str, Any]]:
         return book.describe(process)
 
-    @router.get("/{rule_id}", response_model=RuleDescription, responses=_NOT_FOUND, summary="规则详情 / one rule")
+    @router.get(
+        "/{rule_id}",
+        response_model=RuleDescription,
+        responses={**_NOT_FOUND, **_INVALID},
+        summary="规则详情 / one rule",
+    )
     def get_rule(rule_id: str) -> dict[str, Any]:
         return book.get(rule_id).describe()
 

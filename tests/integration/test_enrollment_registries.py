@@ -85,3 +85,15 @@ def test_an_employee_of_an_unknown_unit_is_refused_and_nothing_is_saved(api: Api
     )
     missing = api.client.get("/api/v1/persons", params={"certno": certno}, headers=api.headers(READER))
     assert missing.status_code == 404
+
+
+def test_rules_are_listed_and_tried_through_the_entry_point(api: Api) -> None:
+    listed = api.client.get("/api/v1/rules", params={"process": "P011"}).json()
+    assert {r["id"] for r in listed} >= {"late_fee", "benefit_restoration"}
+    assert all(r["service"] == "enrollment" for r in listed)
+    body = {"arrears_amount": "1000.00", "arrears_date": "2026-03-01", "pay_date": "2026-04-01"}
+    tried = api.client.post("/api/v1/rules/late_fee/trial", json=body)
+    assert (tried.status_code, tried.json()["days"], tried.json()["late_fee"]) == (200, 31, "62.00")
+    bad = api.client.post("/api/v1/rules/late_fee/trial", json={**body, "pay_date": "someday"})
+    assert (bad.status_code, bad.json()["field"]) == (422, "pay_date")
+    assert api.client.post("/api/v1/rules/no_such_rule/trial", json=body).status_code == 404

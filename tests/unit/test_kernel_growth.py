@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from tests.unit.gwt import TODAY, application, staff
 from ybj_kernel.application import CaseApplication
+from ybj_kernel.domain.deadlines import CalendarDays
 from ybj_kernel.domain.engine import Command
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage, Variant
 from ybj_kernel.domain.registry import Effect, Op, Registry
@@ -51,19 +51,6 @@ PERSONS = Registry(  # a test registry of persons and their relations by insuran
 )
 
 
-@dataclass(frozen=True)
-class Days:
-    """A deadline of N calendar days (the real ones are in deadlines.py)."""
-
-    n: int
-
-    def due_from(self, start: date) -> date:
-        return start + timedelta(days=self.n)
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": "calendar_days", "days": self.n}
-
-
 def _effects(data: Mapping[str, Any], variant: str | None) -> list[Effect]:
     """参保 opens the person's relation; 暂停缴费 suspends it."""
     return [Effect("person", data["psn_no"], variant or "enroll", {"psn_no": data["psn_no"], "insutype": "310"})]
@@ -87,7 +74,13 @@ PROCESS = ProcessDefinition(
             variants=frozenset({"suspend"}),
         ),
         Stage(
-            "review", "审核", ("first_reviewer",), "ReviewApproved", review=True, requires_materials=True, due=Days(5)
+            "review",
+            "审核",
+            ("first_reviewer",),
+            "ReviewApproved",
+            review=True,
+            requires_materials=True,
+            due=CalendarDays(5),
         ),
     ),
     effects=_effects,

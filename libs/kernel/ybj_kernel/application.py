@@ -28,6 +28,7 @@ from ybj_kernel.domain.engine import (
 )
 from ybj_kernel.domain.process import DOCUMENT_ISSUED, ProcessDefinition
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
+from ybj_kernel.domain.rules import RuleBook
 from ybj_kernel.envelope import event_id
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
 from ybj_kernel.registries import apply_effects, find_entry
@@ -63,6 +64,8 @@ class CaseApplication(Application[UUID]):
     service_code: ClassVar[str] = "00"
     # The registries this service owns (employer, person, account …), by name: see domain/registry.py.
     registries: ClassVar[Mapping[str, Registry]] = {}
+    # The rules staff can list and try (试算) beside this service's processes: see domain/rules.py.
+    rules: ClassVar[RuleBook] = RuleBook(())
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from ybj_enrollment.processes import PROCESSES
 from ybj_enrollment.registries import REGISTRIES
+from ybj_enrollment.rules import RULES
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
 
@@ -17,6 +18,7 @@ class EnrollmentApplication(CaseApplication):
     service = "enrollment"
     service_code = "10"
     registries = REGISTRIES
+    rules = RULES
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:

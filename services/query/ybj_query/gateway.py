@@ -98,6 +98,11 @@ class Gateway:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
 
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The domain services this entry point forwards to."""
+        return tuple(self._urls)
+
     def _client(self) -> aiohttp.ClientSession:
         # Made on first use, inside the server's event loop (an aiohttp session belongs to one loop).
         if self._session is None or self._session.closed:

@@ -14,6 +14,7 @@ from ybj_query import reads
 from ybj_query.gateway import Gateway, ProcessRegistry
 from ybj_query.models import cases
 from ybj_query.registry_reads import registry_router
+from ybj_query.rules_routes import rules_router
 
 # Statuses a passed-through answer may carry besides 200: the service's own, handed back unchanged.
 PASSED: dict[int | str, dict[str, Any]] = {
@@ -56,6 +57,7 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
         return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
 
     router.include_router(registry_router(gateway))
+    router.include_router(rules_router(gateway))
     return router
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ybj_kernel.domain.actions import available, positions
+from ybj_kernel.domain.deadlines import describe as describe_deadline
 from ybj_kernel.domain.process import ProcessDefinition, Stage
 
 
@@ -96,5 +97,5 @@ def _stage(s: Stage) -> dict[str, Any]:
     if s.requires_materials:
         described["requires_materials"] = True
     if s.due is not None:
-        described["due"] = s.due.describe()
+        described["due"] = describe_deadline(s.due)
     return described

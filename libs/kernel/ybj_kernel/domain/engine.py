@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ybj_kernel.domain.actions import Allowed, Kind, Position, available
 from ybj_kernel.domain.case import AMEND_LAYER, STAGE_LAYER, Case
+from ybj_kernel.domain.deadlines import due_on
 from ybj_kernel.domain.identity import admdvs_covers, admdvs_problem
 from ybj_kernel.domain.process import CANCELLED, COMPLETED, ProcessDefinition, Stage, Uniqueness
 from ybj_kernel.domain.roles import counts_for_duties
@@ -377,7 +378,7 @@ def _due(p: ProcessDefinition, stage_key: str, today: date) -> str | None:
     if p.is_terminal(stage_key):
         return None
     deadline = p.stage(stage_key).due
-    return deadline.due_from(today).isoformat() if deadline is not None else None
+    return due_on(today, deadline).isoformat() if deadline is not None else None
 
 
 def _effects(p: ProcessDefinition, stage_to: str, data: Mapping[str, Any], variant: str | None) -> tuple[Effect, ...]:

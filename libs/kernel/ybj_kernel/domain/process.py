@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+
+from ybj_kernel.domain.deadlines import Deadline
 
 if TYPE_CHECKING:
     from ybj_kernel.domain.documents import DocumentSpec
@@ -38,18 +39,6 @@ DOCUMENT_ISSUED = "DocumentIssued"  # 打印: a form issued, with its SM3 digest
 GENERIC_ACTIONS = frozenset(
     {"create", "approve", "reject", "skip", "step_back", "cancel", "supplement_materials", "issue_document"}
 )
-
-
-class Deadline(Protocol):
-    """时限 of a stage: N calendar days, N working days, a day of the month … (see deadlines.py)."""
-
-    def due_from(self, start: date) -> date:
-        """The last day the stage may take when the case reaches it on `start`."""
-        ...
-
-    def describe(self) -> dict[str, Any]:
-        """Render as JSON for the process description."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,7 @@ class Stage:
     batch: bool = False
     # The stage cannot be completed while a required material (所需材料) is unconfirmed.
     requires_materials: bool = False
-    # 时限: how long the stage may take once the case reaches it (a deadlines.Deadline), None: no limit.
+    # 时限: how long the stage may take once the case reaches it (deadlines.py), None: no limit.
     due: Deadline | None = None
 
     def __post_init__(self) -> None:

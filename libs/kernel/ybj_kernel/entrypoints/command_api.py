@@ -21,6 +21,7 @@ from ybj_kernel.entrypoints import measured
 from ybj_kernel.entrypoints.documents_api import documents_router
 from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
 from ybj_kernel.entrypoints.registries_api import registries_router
+from ybj_kernel.entrypoints.rules_api import rules_router
 from ybj_kernel.envelope import topic_for
 
 # Commands running at once in one service process: enough to keep the group commit's batches full.
@@ -78,6 +79,7 @@ def create_command_api(
 
     api.include_router(documents_router(app))
     api.include_router(registries_router(app))
+    api.include_router(rules_router(app.rules, app.today))
 
     @api.get("/api/v1/asyncapi.json")
     def asyncapi() -> dict[str, Any]:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from prometheus_client import generate_latest
 from sqlalchemy import Engine, create_engine, exc, func, select
 
 from ybj_dev import infra
 from ybj_kernel.envelope import to_envelope
-from ybj_query import bulk
+from ybj_query import bulk, reads
 from ybj_query.consumer import create_schema
 from ybj_query.models import cases, history
+from ybj_query.overdue import install_overdue_metric
 from ybj_query.projection import project, project_batch
 
 pytestmark = pytest.mark.integration
@@ -154,9 +156,42 @@ def test_a_batch_that_raced_another_writer_is_refused_whole(engine: Engine, monk
     with engine.begin() as conn:
         project(conn, _event(case_id, 1, "create", "s1", {"a": 1}))
         project(conn, _event(case_id, 2, "s1", "s2", {"b": 2}, layer="stage"))
-    monkeypatch.setattr(bulk, "read_cases", lambda conn, ids: {case_id: (1, [{"mode": "merge", "data": {"a": 1}}])})
+    monkeypatch.setattr(
+        bulk, "read_cases", lambda conn, ids: {case_id: (1, [{"mode": "merge", "data": {"a": 1}}], None)}
+    )
     with pytest.raises(exc.IntegrityError), engine.begin() as conn:
         project_batch(conn, [_event(other, 1, "create", "t1", {}), _event(case_id, 2, "s1", "s9", {"c": 3})])
     assert _state(engine, case_id)[:2] == (2, "s2")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(cases).where(cases.c.case_id == other)).scalar() == 0
+
+
+@pytest.mark.parametrize("one_at_a_time", [True, False], ids=["project", "project_batch"])
+def test_a_stage_past_its_deadline_is_in_the_overdue_queue_and_counted(engine: Engine, one_at_a_time: bool) -> None:
+    case_id = str(uuid.uuid4())
+    events = [
+        _event(case_id, 1, "create", "receive", {}, due_on="2026-01-05", variant="single"),
+        _event(case_id, 2, "amend", "receive", {"tel": "1"}, layer="amend"),  # stays: keeps its deadline
+    ]
+    events[1]["stagefrom"] = "receive"
+    with engine.begin() as conn:
+        if one_at_a_time:
+            assert all(project(conn, e) for e in events)
+        else:
+            assert project_batch(conn, events) == [True, True]
+    queue = reads.work_queue(
+        engine, "520000", process=None, stage=None, admdvs=None, page=1, page_size=200, overdue_on=date(2026, 1, 6)
+    )
+    mine = [c for c in queue["items"] if c["case_id"] == case_id]
+    assert [(c["due_on"], c["variant"]) for c in mine] == [("2026-01-05", "single")]
+    not_yet = reads.work_queue(
+        engine, "520000", process=None, stage=None, admdvs=None, page=1, page_size=200, overdue_on=date(2026, 1, 5)
+    )
+    assert case_id not in {c["case_id"] for c in not_yet["items"]}
+    install_overdue_metric(engine)
+    assert 'ybj_cases_overdue{process="P079",stage="receive"}' in generate_latest().decode()
+    moved = _event(case_id, 3, "receive", "generate", {}, layer="stage")  # a new stage without a deadline
+    moved["stagefrom"] = "receive"
+    with engine.begin() as conn:
+        assert project(conn, moved)
+        assert conn.execute(select(cases.c.due_on).where(cases.c.case_id == case_id)).scalar() is None

@@ -75,5 +75,7 @@ def to_envelope(service: str, stored: dict[str, Any], process_id: str) -> dict[s
         "causationid": stored["causation_id"],
         "comment": stored.get("comment"),
         "datamode": data_mode(stored),
+        "variant": stored.get("variant"),  # on the opening event: the sub-flow the case runs
+        "dueon": stored.get("due_on"),  # the 时限 of the stage the case is now at (ISO date), if it has one
         "data": stored.get("data", {}),
     }

@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handl
 from ybj_kernel.errors import NotFound
 from ybj_query import reads
 from ybj_query.gateway import Gateway, ProcessRegistry, json_object, relayed
+from ybj_query.overdue import install_overdue_metric
 from ybj_query.passthrough import passthrough_router, service_in_read_model
 
 
@@ -47,6 +49,7 @@ def create_query_api(
     )
     install_error_handlers(api)
     install_metrics(api)
+    install_overdue_metric(engine)
     api.state.verifier = verifier
 
     @api.get("/healthz")
@@ -111,9 +114,20 @@ def create_query_api(
         admdvs: str | None = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+        overdue: Annotated[
+            bool, Query(description="只列超过环节时限的案件 / only cases past their stage's deadline")
+        ] = False,
     ) -> dict[str, Any]:
+        """The work queue (overdue cases first); `overdue=true` is the overdue queue."""
         return reads.work_queue(
-            engine, who.admdvs, process=process, stage=stage, admdvs=admdvs, page=page, page_size=page_size
+            engine,
+            who.admdvs,
+            process=process,
+            stage=stage,
+            admdvs=admdvs,
+            page=page,
+            page_size=page_size,
+            overdue_on=date.today() if overdue else None,
         )
 
     @api.get("/api/v1/progress/{acceptance_no}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -24,27 +25,37 @@ HISTORY_COLUMNS = tuple(c.name for c in history.columns)
 CASE_COLUMNS = tuple(c.name for c in cases.columns)
 JSON_COLUMNS = frozenset({"data", "layers"})
 # What an event changes on a case it did not open, with the version read before the batch (to detect a race).
-CHANGED_COLUMNS = ("case_id", "read_version", "stage", "version", "data", "layers", "last_actor", "updated_at")
+CHANGED_COLUMNS = (
+    "case_id",
+    "read_version",
+    "stage",
+    "due_on",
+    "version",
+    "data",
+    "layers",
+    "last_actor",
+    "updated_at",
+)
 
-_READ = f"SELECT case_id, version, layers FROM {SCHEMA}.{cases.name} WHERE case_id = ANY(%s)"
+_READ = f"SELECT case_id, version, layers, due_on FROM {SCHEMA}.{cases.name} WHERE case_id = ANY(%s)"
 _COPY_HISTORY = f"COPY {SCHEMA}.{history.name} ({', '.join(HISTORY_COLUMNS)}) FROM STDIN"
 _COPY_CASES = f"COPY {SCHEMA}.{cases.name} ({', '.join(CASE_COLUMNS)}) FROM STDIN"
 # Binary array parameters (%b): the text form would escape every quote of every JSON document in Python.
 _UPDATE = (
-    f"UPDATE {SCHEMA}.{cases.name} AS c SET stage = u.stage, version = u.version, data = u.data::jsonb,"
-    " layers = u.layers::jsonb, last_actor = u.last_actor, updated_at = u.updated_at"
-    " FROM unnest(%b::text[], %b::int[], %b::text[], %b::int[], %b::text[], %b::text[], %b::text[],"
-    " %b::timestamptz[]) AS u(case_id, read_version, stage, version, data, layers, last_actor, updated_at)"
+    f"UPDATE {SCHEMA}.{cases.name} AS c SET stage = u.stage, due_on = u.due_on, version = u.version,"
+    " data = u.data::jsonb, layers = u.layers::jsonb, last_actor = u.last_actor, updated_at = u.updated_at"
+    " FROM unnest(%b::text[], %b::int[], %b::text[], %b::date[], %b::int[], %b::text[], %b::text[], %b::text[],"
+    " %b::timestamptz[]) AS u(case_id, read_version, stage, due_on, version, data, layers, last_actor, updated_at)"
     " WHERE c.case_id = u.case_id AND c.version = u.read_version"
 )
 
 
-def read_cases(conn: Connection, case_ids: list[str]) -> dict[str, tuple[int, list[dict[str, Any]]]]:
-    """Version and data layers of the given cases that exist, locked by nothing (positions serialise batches)."""
+def read_cases(conn: Connection, case_ids: list[str]) -> dict[str, tuple[int, list[dict[str, Any]], date | None]]:
+    """Version, data layers and 时限 of the given cases that exist, locked by nothing (positions serialise batches)."""
     driver = _driver(conn)
     with _driver_errors(conn, _READ), driver.cursor() as cursor:
         set_json_loads(orjson.loads, cursor)
-        return {row[0]: (row[1], row[2]) for row in cursor.execute(_READ, (case_ids,))}
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.execute(_READ, (case_ids,))}
 
 
 def write(

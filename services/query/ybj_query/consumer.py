@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
 from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
-from ybj_query.models import READ_MODELS, SCHEMA, metadata, positions
+from ybj_query.models import ADDED_COLUMNS, READ_MODELS, SCHEMA, metadata, positions
 from ybj_query.projection import PoisonMessage, check_envelope, project, project_batch
 from ybj_query.reads import STORE_UNAVAILABLE
 
@@ -390,6 +390,9 @@ def create_schema(engine: Engine) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('ybj-query-schema'))"))
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
         metadata.create_all(conn)
+        for table, columns in ADDED_COLUMNS.items():
+            for column in columns:
+                conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {column}"))
 
 
 def reset(engine: Engine, topics: list[str]) -> None:

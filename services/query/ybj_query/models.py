@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -30,6 +31,8 @@ cases = Table(
     Column("acceptance_no", String(40), nullable=False, unique=True),
     Column("admdvs", String(6), nullable=False),
     Column("stage", String(60), nullable=False),
+    Column("variant", String(60)),
+    Column("due_on", Date),  # the current stage's 时限; past it, the case is overdue
     Column("version", Integer, nullable=False),
     Column("data", Json, nullable=False),
     # The data given at each step still in effect, so that a 回退 (revert) can withdraw the last one.
@@ -41,6 +44,9 @@ cases = Table(
 )
 Index("rm_cases_queue", cases.c.process_id, cases.c.stage, cases.c.admdvs, cases.c.updated_at)
 Index("rm_cases_admdvs", cases.c.admdvs, cases.c.updated_at)
+Index("rm_cases_due", cases.c.due_on)
+# Columns added since the first release, for read models made before them (the projector adds them at start).
+ADDED_COLUMNS = {cases.name: ("variant varchar(60)", "due_on date")}
 
 history = Table(
     "rm_case_history",

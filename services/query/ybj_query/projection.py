@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -95,7 +95,7 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
     current = None
     if envelope["action"] != "create":
         current = conn.execute(
-            select(cases.c.version, cases.c.layers).where(cases.c.case_id == envelope["caseid"])
+            select(cases.c.version, cases.c.layers, cases.c.due_on).where(cases.c.case_id == envelope["caseid"])
         ).first()
         if current is None or envelope["caseversion"] != current.version + 1:
             if current is None or envelope["caseversion"] > current.version + 1:
@@ -125,6 +125,7 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
         .where(cases.c.case_id == envelope["caseid"])
         .values(
             stage=envelope["stageto"],
+            due_on=due_after(envelope, current.due_on),
             version=envelope["caseversion"],
             layers=layers,
             data=merged(layers),
@@ -133,6 +134,15 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
         )
     )
     return True
+
+
+def due_after(envelope: dict[str, Any], before: date | None) -> date | None:
+    """A move to another stage brings that stage's 时限 (or none); an action that stays keeps the current one."""
+    return _date(envelope.get("dueon")) if envelope["stagefrom"] != envelope["stageto"] else before
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def fold_layers(layers: list[dict[str, Any]], mode: str, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -168,12 +178,13 @@ def project_batch(conn: Connection, envelopes: list[dict[str, Any]]) -> list[boo
         case_id = envelope["caseid"]
         current = state.get(case_id)
         if current is None and case_id in known:
-            version, layers = known[case_id]
+            version, layers, due = known[case_id]
             current = state[case_id] = {
                 "case_id": case_id,
                 "read_version": version,
                 "version": version,
                 "layers": layers,
+                "due_on": due,
             }
         expected = 1 if current is None else current["version"] + 1
         if envelope["caseversion"] != expected or (envelope["action"] == "create") != (current is None):
@@ -187,6 +198,7 @@ def project_batch(conn: Connection, envelopes: list[dict[str, Any]]) -> list[boo
         else:
             current.update(
                 stage=envelope["stageto"],
+                due_on=due_after(envelope, current["due_on"]),
                 version=envelope["caseversion"],
                 layers=fold_layers(list(current["layers"]), envelope["datamode"], data),
                 last_actor=envelope["actor"],
@@ -230,6 +242,8 @@ def _new_case(envelope: dict[str, Any], when: datetime, data: dict[str, Any]) ->
         "acceptance_no": envelope["acceptanceno"],
         "admdvs": envelope["admdvs"],
         "stage": envelope["stageto"],
+        "variant": envelope.get("variant"),
+        "due_on": _date(envelope.get("dueon")),
         "version": envelope["caseversion"],
         "data": data,
         "layers": [{"mode": "merge", "data": data}],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, exc, func, select
@@ -85,10 +86,23 @@ def case_history(engine: Engine, case_id: str, scope: str) -> list[dict[str, Any
 
 
 def work_queue(
-    engine: Engine, scope: str, *, process: str | None, stage: str | None, admdvs: str | None, page: int, page_size: int
+    engine: Engine,
+    scope: str,
+    *,
+    process: str | None,
+    stage: str | None,
+    admdvs: str | None,
+    page: int,
+    page_size: int,
+    overdue_on: date | None = None,
 ) -> dict[str, Any]:
-    """Cases waiting at a stage, newest change first, limited to the caller's 医保区划."""
+    """Cases waiting at a stage, limited to the caller's 医保区划; overdue ones first (most overdue first).
+
+    With `overdue_on`, only the cases whose current stage's 时限 passed before that day (the overdue queue).
+    """
     query = select(cases).where(cases.c.admdvs.startswith(scope_prefix(scope)))
+    if overdue_on is not None:
+        query = query.where(cases.c.due_on < overdue_on)
     if process:
         query = query.where(cases.c.process_id == process)
     if stage:
@@ -99,7 +113,9 @@ def work_queue(
     with reading(engine) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(
-            query.order_by(cases.c.updated_at.desc(), cases.c.case_id).limit(size).offset((max(page, 1) - 1) * size)
+            query.order_by(cases.c.due_on.asc().nulls_last(), cases.c.updated_at.desc(), cases.c.case_id)
+            .limit(size)
+            .offset((max(page, 1) - 1) * size)
         ).all()
     return {"items": [_case(r._mapping) for r in rows], "total": total, "page": max(page, 1), "page_size": size}
 
@@ -144,6 +160,8 @@ def _case(row: Any) -> dict[str, Any]:
         "acceptance_no": row["acceptance_no"],
         "admdvs": row["admdvs"],
         "stage": row["stage"],
+        "variant": row.get("variant"),
+        "due_on": row["due_on"].isoformat() if row.get("due_on") else None,
         "status": status_of(row["stage"]),
         "version": row["version"],
         "data": row["data"],

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import jsonpatch
 from eventsourcing.domain import Aggregate, event
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ybj_kernel.domain.validation import validate_input
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound
@@ -63,14 +64,24 @@ class Registry:
             "name": self.name,
             "name_zh": self.name_zh,
             "ops": [
-                {"op": k, "name_zh": o.name_zh, "event": o.event, "opens": k in self.creates}
+                {
+                    "op": k,
+                    "name_zh": o.name_zh,
+                    "event": o.event,
+                    "opens": k in self.creates,
+                    "args_schema": o.args.model_json_schema() if o.args is not None else None,
+                }
                 for k, o in self.ops.items()
             ],
         }
 
 
 class Entry(Aggregate):
-    """One entry of a registry; its state is a JSON document changed only through the registry's operations."""
+    """One entry of a registry; its state is a JSON document changed only through the registry's operations.
+
+    A change is stored as the JSON Patch (RFC 6902) it made and the one that undoes it, not as the whole document:
+    an account with years of 收支 entries would otherwise store its whole statement again with every entry.
+    """
 
     @event("Opened")
     def __init__(
@@ -88,22 +99,36 @@ class Entry(Aggregate):
         self.key = key
         self.state = state
         self.in_effect = True
-        # Changes still in effect, oldest first: the case, the operation, and the state before it.
-        self.changes: list[dict[str, Any]] = [{"case_id": case_id, "op": op, "before": None}]
+        # Changes still in effect, oldest first: the case, the operation, and the patch that undoes it (None when
+        # undoing it leaves the entry not in effect: it opened or re-opened the entry).
+        self.changes: list[dict[str, Any]] = [{"case_id": case_id, "op": op, "undo": None}]
 
     @event("Changed")
-    def changed(self, op: str, event_name: str, args: dict[str, Any], state: dict[str, Any], case_id: str) -> None:
+    def changed(
+        self,
+        op: str,
+        event_name: str,
+        args: dict[str, Any],
+        patch: list[dict[str, Any]],
+        undo: list[dict[str, Any]],
+        case_id: str,
+    ) -> None:
         """Record an operation's outcome (called through `apply_op`, which runs the registry's checks)."""
-        self.changes.append({"case_id": case_id, "op": op, "before": self.state if self.in_effect else None})
-        self.state = state
+        self.changes.append({"case_id": case_id, "op": op, "undo": undo if self.in_effect else None})
+        # The patch is copied in so that later changes never reach into a recorded event.
+        self.state = jsonpatch.apply_patch(self.state if self.in_effect else {}, copy.deepcopy(patch))
         self.in_effect = True
 
     @event("ChangeReverted")
-    def reverted(self, case_id: str, op: str, event_name: str, restored: dict[str, Any] | None) -> None:
-        """Record that a case's change was undone: the state is as it was before it."""
+    def reverted(self, case_id: str, op: str, event_name: str, patch: list[dict[str, Any]] | None) -> None:
+        """Record that a case's change was undone: the state is as it was before it (None: not in effect)."""
         self.changes.pop()
-        self.in_effect = restored is not None
-        self.state = restored if restored is not None else {}
+        self.in_effect = patch is not None
+        self.state = jsonpatch.apply_patch(self.state, copy.deepcopy(patch)) if patch is not None else {}
+
+    def changed_by(self) -> list[str]:
+        """The cases whose changes are in effect, oldest first."""
+        return [c["case_id"] for c in self.changes]
 
     def describe(self) -> dict[str, Any]:
         """The entry as JSON: which registry, its key, whether it is in effect, its version and state."""
@@ -147,11 +172,19 @@ def apply_op(reg: Registry, entry: Entry, op: str, args: Mapping[str, Any], case
             f"{reg.name} {entry.key} is not in effect",
             reg.name,
         )
-    state = copy.deepcopy(entry.state) if entry.in_effect else {}
+    before = entry.state if entry.in_effect else {}
+    state = copy.deepcopy(before)
     values = _run(reg, op, state, args)
-    if entry.in_effect and state == entry.state:
+    if entry.in_effect and state == before:
         return  # a check (or a repeat) that changes nothing records nothing
-    entry.changed(op=op, event_name=reg.ops[op].event, args=values, state=state, case_id=case_id)
+    entry.changed(
+        op=op,
+        event_name=reg.ops[op].event,
+        args=values,
+        patch=jsonpatch.make_patch(before, state).patch,
+        undo=jsonpatch.make_patch(state, before).patch,
+        case_id=case_id,
+    )
 
 
 def revert_entry(reg: Registry, entry: Entry, case_id: str) -> None:
@@ -166,7 +199,7 @@ def revert_entry(reg: Registry, entry: Entry, case_id: str) -> None:
             f"a later case ({last['case_id']}) changed this {reg.name}; step that case back first",
             reg.name,
         )
-    entry.reverted(case_id=case_id, op=last["op"], event_name=REVERTED, restored=last["before"])
+    entry.reverted(case_id=case_id, op=last["op"], event_name=REVERTED, patch=last["undo"])
 
 
 def _run(reg: Registry, op: str, state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,7 +221,7 @@ def registry_named(registries: Mapping[str, Registry], name: str) -> Registry:
 class Holder(BaseModel):
     """Who holds an index key."""
 
-    target: str
+    target: str = Field(min_length=1, max_length=64, description="持有者（单位编号或人员编号）")
 
 
 def index_registry(name: str, name_zh: str, target_zh: str) -> Registry:
@@ -206,8 +239,15 @@ def index_registry(name: str, name_zh: str, target_zh: str) -> Registry:
         state["target"] = args["target"]
 
     def release(state: dict[str, Any], args: dict[str, Any]) -> None:
-        if state.get("target") == args["target"]:
-            state["target"] = None
+        # Only the holder lets a key go: a release naming someone else is a mistake in the case, not a no-op.
+        if state.get("target") != args["target"]:
+            raise Conflict(
+                "KEY_NOT_HELD",
+                f"{name_zh}不属于{target_zh} {args['target']}，不能释放",
+                f"this {name} is not held by {args['target']}",
+                "target",
+            )
+        state["target"] = None
 
     return Registry(
         name,

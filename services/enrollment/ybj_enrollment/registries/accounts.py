@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ class Movement(BaseModel):
 
     psn_no: str = Field(min_length=1, max_length=30)
     kind: EntryKind
-    amount: int = Field(gt=0, description="金额（分）")
+    amount: int = Field(gt=0, strict=True, description="金额（分）")  # strict: a float (or "12.5") is refused
     on: date
     summary: str = Field(default="", max_length=200, description="摘要")
     insutype: str = "310"
@@ -92,3 +93,8 @@ ACCOUNTS = Registry(
     },
     frozenset({"move", "freeze"}),
 )
+
+
+def statement(state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """收支明细: the account's entries, newest first, each with its balance after."""
+    return list(reversed(state.get("entries", [])))

@@ -58,6 +58,27 @@ class Lineage(BaseModel):
     role: Literal["survivor", "absorbed", "origin", "split_off"]
 
 
+class InfoChange(BaseModel):
+    """单位信息变更: name, address, contacts, bank, 上级单位 (the fields given change, the others stay)."""
+
+    emp_name: str | None = Field(default=None, min_length=1, max_length=200)
+    emp_type: str | None = Field(default=None, min_length=1, max_length=6)
+    emp_mgt_type: str | None = Field(default=None, min_length=1, max_length=6)
+    contact_name: str | None = None
+    tel: str | None = None
+    admin_region: str | None = None
+    addr: str | None = None
+    bank_info: str | None = None
+    parent_emp_no: str | None = None
+
+
+class Pause(BaseModel):
+    """单位暂停参保 / 恢复: the date and why (item 6 has no guide: fields borrowed from P006, DOMAIN.md E01)."""
+
+    on: date
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class Deregistration(BaseModel):
     """单位注销: 注销日期, 注销原因."""
 
@@ -66,8 +87,9 @@ class Deregistration(BaseModel):
 
 
 def _register(state: dict[str, Any], args: dict[str, Any]) -> None:
-    if state.get("status") in (NORMAL, PAUSED):
-        raise refuse("EMPLOYER_EXISTS", "该单位已参保登记", "this employer is already registered", "uscc")
+    # Any status, 注销 and 已合并 included: a closed unit takes no change but a revert, not even a new registration.
+    if state.get("status") is not None:
+        raise refuse("EMPLOYER_EXISTS", "该单位已参保登记", "this employer is already registered", "emp_no")
     state.update(args, status=NORMAL, merged_into=None, merged_from=[], split_from=None, split_into=[])
 
 
@@ -108,6 +130,27 @@ def _lineage(state: dict[str, Any], args: dict[str, Any]) -> None:
         state.update(split_from=other, split_on=args["on"])
 
 
+def _change_info(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    if all(state.get(k) == v for k, v in args.items()):
+        raise refuse("NOTHING_CHANGES", "没有需要变更的单位信息", "nothing to change", "emp_name")
+    state.update(args)
+
+
+def _suspend(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    if state["status"] == PAUSED:
+        raise refuse("EMPLOYER_PAUSED", "单位已暂停参保", "the employer is already paused", "emp_no")
+    state.update(status=PAUSED, paus_date=args["on"], paus_rea=args["reason"])
+
+
+def _resume(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    if state["status"] != PAUSED:
+        raise refuse("EMPLOYER_NOT_PAUSED", "单位未暂停参保，无需恢复", "the employer is not paused", "emp_no")
+    state.update(status=NORMAL, resu_date=args["on"], resu_rea=args["reason"])
+
+
 def _deregister(state: dict[str, Any], args: dict[str, Any]) -> None:
     _open_only(state)
     state.update(status=DEREGISTERED, **args)
@@ -128,7 +171,10 @@ EMPLOYERS = Registry(
         "change_legal_representative": Op(
             "法人变更", "LegalRepresentativeChanged", LegalRepresentative, _change_legrep
         ),
+        "change_info": Op("单位信息变更", "EmployerInfoChanged", InfoChange, _change_info),
         "record_lineage": Op("单位合并/分户", "LineageRecorded", Lineage, _lineage),
+        "suspend": Op("单位暂停参保", "EmployerSuspended", Pause, _suspend),
+        "resume": Op("单位恢复参保", "EmployerResumed", Pause, _resume),
         "deregister": Op("单位注销", "UnitDeregistered", Deregistration, _deregister),
         # A check that changes nothing (and so records nothing): the unit is registered and open.
         "check_open": Op("单位在册正常", "EmployerChecked", None, _check_open),

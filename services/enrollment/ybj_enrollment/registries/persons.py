@@ -116,8 +116,18 @@ def _enroll(state: dict[str, Any], args: dict[str, Any]) -> None:
                 f"this person already has basic medical insurance {other} in effect",
                 "insutype",
             )
+    if state.get("certno") not in (None, args["certno"]):
+        # The same 人员编号 under another 证件号码 is a different person or a wrong number, never a silent correction
+        # (a certno correction is 人员重要信息维护, which moves the certno index too).
+        raise refuse(
+            "CERTNO_MISMATCH",
+            f"人员编号 {args['psn_no']} 登记的证件号码与本次不一致",
+            f"person {args['psn_no']} is registered under another certno",
+            "certno",
+        )
     person = {k: v for k, v in args.items() if k not in ("insutype", "emp_no", "begndate", "psn_type", "clct_base")}
-    state.update({k: v for k, v in person.items() if v is not None or k not in state})
+    # A person already registered keeps their information: changing it is 人员信息变更 (change_info), not 参保.
+    state.update({k: v for k, v in person.items() if k not in state})
     relations[insutype] = {
         "insutype": insutype,
         "emp_no": args["emp_no"],

@@ -97,3 +97,14 @@ def test_rules_are_listed_and_tried_through_the_entry_point(api: Api) -> None:
     bad = api.client.post("/api/v1/rules/late_fee/trial", json={**body, "pay_date": "someday"})
     assert (bad.status_code, bad.json()["field"]) == (422, "pay_date")
     assert api.client.post("/api/v1/rules/no_such_rule/trial", json=body).status_code == 404
+
+
+def test_a_process_is_described_whole_for_front_ends(api: Api) -> None:
+    p019 = api.client.get("/api/v1/processes/P019").json()
+    assert [(v["key"], v["name_zh"]) for v in p019["variants"]] == [("single", "单个模式"), ("batch", "批量模式")]
+    assert [s["key"] for s in p019["stages"] if s.get("batch")] == ["batch_register"]
+    assert any(m["required"] for m in p019["materials"])
+    p001 = api.client.get("/api/v1/processes/P001").json()
+    assert "filing_deadline" in {r["id"] for r in p001["rules"]}
+    assert {"Registered", "Cancelled"} <= {e["name"] for e in p001["events"]}
+    assert api.client.get("/api/v1/processes/P999").status_code == 404

@@ -75,7 +75,8 @@ def create_command_api(
 
     @api.get("/api/v1/processes")
     def processes() -> list[dict[str, Any]]:
-        return [p.describe() for p in app.definitions.values()]
+        # Each definition with the rules (试算) that belong to it, so that a front end can be generated from it.
+        return [{**p.describe(), "rules": app.rules.describe(p.id)} for p in app.definitions.values()]
 
     api.include_router(documents_router(app))
     api.include_router(registries_router(app))

@@ -26,6 +26,10 @@ from ybj_dev.platform import Platform
 from ybj_kernel.auth import ensure_dev_keys, issue_token
 from ybj_kernel.domain.identity import certno_check_digit
 
+# The checkpointer of the test platform signs only on demand (`ybj audit checkpoint`): a periodic checkpoint taken
+# while a test has a stored event removed by hand would seal that removal (tests/integration/test_audit.py).
+os.environ.setdefault("YBJ_CHECKPOINT_INTERVAL", "3600")
+
 
 def valid_certno(first17: str) -> str:
     """Complete 17 digits with their GB 11643 check character."""

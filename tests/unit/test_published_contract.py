@@ -71,6 +71,10 @@ def test_envelopes_carry_the_cloudevents_attributes(walked: tuple[Desk, str]) ->
     assert last["causationid"] == envelopes[-2]["id"]
     for envelope in envelopes:
         assert check_envelope(envelope) is envelope
+    # The stored event's chain digests travel as extensions (empty here: the in-memory store keeps no chain;
+    # tests/unit/test_audit_chain.py checks them with the chained recorder's notifications).
+    assert {"prevdigest", "digest"} <= last.keys()
+    assert all(k.isalnum() and k.islower() for k in last)
 
 
 def test_folding_the_published_events_gives_the_aggregates_data(walked: tuple[Desk, str]) -> None:

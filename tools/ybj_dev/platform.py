@@ -1,7 +1,9 @@
-"""Starts and stops one whole platform: four domain services with their relays, the query API and projector."""
+"""Starts and stops one whole platform: four domain services with their relays, the query API and projector, and
+the audit checkpointer (signs the event stores' Merkle roots)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,8 @@ class Platform:
     metrics_base_port: int = 9101
     name_prefix: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Seconds between the checkpointer's checkpoints (an example; YBJ_CHECKPOINT_INTERVAL overrides it).
+    checkpoint_interval: str = field(default_factory=lambda: os.environ.get("YBJ_CHECKPOINT_INTERVAL", "60"))
 
     def http_port(self, service: str) -> int:
         """HTTP port of a service: query on the base port, domain services after it."""
@@ -67,6 +71,13 @@ class Platform:
                 self.name("query-projector"),
                 [python, "-m", "ybj_query", "project"],
                 self.env("query", len(DOMAIN_SERVICES)),
+            )
+        )
+        table.append(
+            (
+                self.name("audit-checkpointer"),
+                [python, "-m", "ybj_kernel.audit", "checkpointer", "--interval", self.checkpoint_interval],
+                self.env("query", len(DOMAIN_SERVICES) + 1),
             )
         )
         return table

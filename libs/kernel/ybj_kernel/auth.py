@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.domain.identity import admdvs_problem
 from ybj_kernel.errors import Unauthenticated
+from ybj_kernel.sm2 import SM2Key, ensure_sm2_key
 
 ALGORITHM = "EdDSA"
 VERIFIED_TOKENS = 4096
@@ -100,3 +102,10 @@ class TokenVerifier:
             )
         actor = Actor(user_id=str(claims["sub"]), roles=tuple(str(r) for r in roles), admdvs=admdvs)
         return actor, float(claims["exp"])
+
+
+def platform_sm2_key(run_dir: Path) -> SM2Key:
+    """The platform's SM2 signing key for checkpoints (YBJ_SM2_PRIVATE_KEY_FILE, else made once in <run dir>/keys)."""
+    private = Path(os.environ.get("YBJ_SM2_PRIVATE_KEY_FILE") or run_dir / "keys" / "sm2-private.hex")
+    public = Path(os.environ.get("YBJ_SM2_PUBLIC_KEY_FILE") or private.with_name("sm2-public.hex"))
+    return ensure_sm2_key(private, public)

@@ -1,9 +1,11 @@
-"""`ybj`: developer commands (`ybj token` prints a staff token signed with the local development key)."""
+"""`ybj`: developer and auditor commands (`ybj token` prints a staff token; `ybj audit …`, `ybj readmodels verify`)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
+from ybj_kernel.audit.cli import add_commands, run
 from ybj_kernel.auth import ensure_dev_keys, issue_token
 from ybj_kernel.settings import Settings
 
@@ -22,7 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     token.add_argument("--admdvs", required=True, help="医保区划 the user works for, e.g. 520100")
     token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
+    add_commands(sub)
     args = parser.parse_args(argv)
+    if args.command in ("audit", "readmodels"):
+        sys.exit(run(args))
     settings = Settings()
     ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
     try:

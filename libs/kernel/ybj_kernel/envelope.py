@@ -45,8 +45,14 @@ def data_mode(stored: dict[str, Any]) -> str:
     return {"stage": "merge", "amend": "amend"}.get(layer or "", "none")
 
 
-def to_envelope(service: str, stored: dict[str, Any], process_id: str) -> dict[str, Any]:
-    """Map one decoded case event (as a dict of its attributes) to a CloudEvents envelope."""
+def to_envelope(
+    service: str, stored: dict[str, Any], process_id: str, prev_digest: bytes = b"", digest: bytes = b""
+) -> dict[str, Any]:
+    """Map one decoded case event (as a dict of its attributes) to a CloudEvents envelope.
+
+    `prevdigest` and `digest` are the stored event's SM3 chain digests in hex (ybj_kernel/audit/chain.py): a
+    consumer can check that a case's events link up; they are empty for events stored before the chain.
+    """
     case_id = str(stored["originator_id"])
     version = int(stored["originator_version"])
     actor = stored["actor"]
@@ -78,4 +84,6 @@ def to_envelope(service: str, stored: dict[str, Any], process_id: str) -> dict[s
         "variant": stored.get("variant"),  # on the opening event: the sub-flow the case runs
         "dueon": stored.get("due_on"),  # the 时限 of the stage the case is now at (ISO date), if it has one
         "data": stored.get("data", {}),
+        "prevdigest": prev_digest.hex(),
+        "digest": digest.hex(),
     }

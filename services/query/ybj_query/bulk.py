@@ -37,12 +37,14 @@ CHANGED_COLUMNS = (
     "updated_at",
 )
 
-_READ = f"SELECT case_id, version, layers, due_on FROM {SCHEMA}.{cases.name} WHERE case_id = ANY(%s)"
-_COPY_HISTORY = f"COPY {SCHEMA}.{history.name} ({', '.join(HISTORY_COLUMNS)}) FROM STDIN"
-_COPY_CASES = f"COPY {SCHEMA}.{cases.name} ({', '.join(CASE_COLUMNS)}) FROM STDIN"
+# `{schema}` is the read models' schema, or the shadow schema `ybj readmodels verify` rebuilds into (a connection's
+# schema_translate_map says which; SQLAlchemy's own statements follow the same map).
+_READ = f"SELECT case_id, version, layers, due_on FROM {{schema}}.{cases.name} WHERE case_id = ANY(%s)"
+_COPY_HISTORY = "COPY {{schema}}.{} ({}) FROM STDIN".format(history.name, ", ".join(HISTORY_COLUMNS))
+_COPY_CASES = "COPY {{schema}}.{} ({}) FROM STDIN".format(cases.name, ", ".join(CASE_COLUMNS))
 # Binary array parameters (%b): the text form would escape every quote of every JSON document in Python.
 _UPDATE = (
-    f"UPDATE {SCHEMA}.{cases.name} AS c SET stage = u.stage, due_on = u.due_on, version = u.version,"
+    f"UPDATE {{schema}}.{cases.name} AS c SET stage = u.stage, due_on = u.due_on, version = u.version,"
     " data = u.data::jsonb, layers = u.layers::jsonb, last_actor = u.last_actor, updated_at = u.updated_at"
     " FROM unnest(%b::text[], %b::int[], %b::text[], %b::date[], %b::int[], %b::text[], %b::text[], %b::text[],"
     " %b::timestamptz[]) AS u(case_id, read_version, stage, due_on, version, data, layers, last_actor, updated_at)"
@@ -50,12 +52,19 @@ _UPDATE = (
 )
 
 
+def schema_of(conn: Connection) -> str:
+    """The schema this connection's read-model statements go to."""
+    translate = conn.get_execution_options().get("schema_translate_map") or {}
+    return str(translate.get(SCHEMA, SCHEMA))
+
+
 def read_cases(conn: Connection, case_ids: list[str]) -> dict[str, tuple[int, list[dict[str, Any]], date | None]]:
     """Version, data layers and 时限 of the given cases that exist, locked by nothing (positions serialise batches)."""
     driver = _driver(conn)
-    with _driver_errors(conn, _READ), driver.cursor() as cursor:
+    statement = _READ.format(schema=schema_of(conn))
+    with _driver_errors(conn, statement), driver.cursor() as cursor:
         set_json_loads(orjson.loads, cursor)
-        return {row[0]: (row[1], row[2], row[3]) for row in cursor.execute(_READ, (case_ids,))}
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.execute(statement, (case_ids,))}
 
 
 def write(
@@ -66,10 +75,12 @@ def write(
 ) -> None:
     """Insert history rows and new cases, update changed cases; raise IntegrityError if any of them raced."""
     driver = _driver(conn)
+    schema = schema_of(conn)
+    update = _UPDATE.format(schema=schema)
     with driver.cursor() as cursor:
         for statement, columns, rows in (
-            (_COPY_HISTORY, HISTORY_COLUMNS, history_rows),
-            (_COPY_CASES, CASE_COLUMNS, new_cases),
+            (_COPY_HISTORY.format(schema=schema), HISTORY_COLUMNS, history_rows),
+            (_COPY_CASES.format(schema=schema), CASE_COLUMNS, new_cases),
         ):
             if not rows:
                 continue
@@ -79,11 +90,11 @@ def write(
                     copy.write_row(row)
         if changed_cases:
             arrays = [list(column) for column in zip(*_tuples(CHANGED_COLUMNS, changed_cases), strict=True)]
-            with _driver_errors(conn, _UPDATE):
-                cursor.execute(_UPDATE, arrays)
+            with _driver_errors(conn, update):
+                cursor.execute(update, arrays)
             if cursor.rowcount != len(changed_cases):
                 # Another writer moved a case on since it was read: let the caller apply the batch one by one.
-                raise exc.IntegrityError(_UPDATE, None, RuntimeError("a case changed while its batch was applied"))
+                raise exc.IntegrityError(update, None, RuntimeError("a case changed while its batch was applied"))
 
 
 def _tuples(columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:

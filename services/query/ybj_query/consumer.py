@@ -25,7 +25,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
 from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
-from ybj_query.models import ADDED_COLUMNS, READ_MODELS, SCHEMA, metadata, positions
+from ybj_query.bulk import schema_of
+from ybj_query.models import ADDED_COLUMNS, READ_MODELS, metadata, positions
 from ybj_query.projection import PoisonMessage, check_envelope, project, project_batch
 from ybj_query.reads import STORE_UNAVAILABLE
 
@@ -385,14 +386,15 @@ def _reason(error: Exception) -> str:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the read-model schema and tables if they do not exist."""
+    """Create the read-model schema and tables if they do not exist (in the engine's translated schema, if any)."""
     with engine.begin() as conn:
+        schema = schema_of(conn)
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('ybj-query-schema'))"))
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         metadata.create_all(conn)
         for table, columns in ADDED_COLUMNS.items():
             for column in columns:
-                conn.execute(text(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {column}"))
+                conn.execute(text(f"ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS {column}"))
 
 
 def reset(engine: Engine, topics: list[str]) -> None:
@@ -403,5 +405,5 @@ def reset(engine: Engine, topics: list[str]) -> None:
     """
     with engine.begin() as conn:
         conn.execute(positions.delete().where(positions.c.topic.in_(topics)))
-        tables = ", ".join(f"{SCHEMA}.{table.name}" for table in READ_MODELS)
+        tables = ", ".join(f"{schema_of(conn)}.{table.name}" for table in READ_MODELS)
         conn.execute(text(f"TRUNCATE {tables}"))

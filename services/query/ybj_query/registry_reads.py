@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ybj_kernel.errors import Forbidden, NotFound, Unauthenticated, Unavailable, YbjError
+from ybj_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated, Unavailable, YbjError
 from ybj_query.gateway import Gateway
 
 # Which service owns each registry (DOMAIN.md §1.0).
 REGISTRY_SERVICES = dict.fromkeys(("employer", "person", "account", "uscc", "certno"), "enrollment")
+# Reads of these are written to the access log (who looked at which person, account or employer).
+LOGGED_REGISTRIES = frozenset({"person", "account", "employer"})
 PASSED: dict[int | str, dict[str, Any]] = {
     401: {"description": "未登录 / no valid token"},
     403: {"description": "无权查询 / not allowed"},
@@ -30,12 +33,19 @@ def registry_router(gateway: Gateway) -> APIRouter:
         service = REGISTRY_SERVICES.get(registry)
         if service is None:
             raise NotFound("UNKNOWN_REGISTRY", f"没有登记簿 {registry}", f"no registry {registry}", "registry")
+        # `as_of` (RFC 3339) passes through: the owning service rebuilds the entry as it stood then.
+        as_of = request.query_params.get("as_of")
+        query = urlencode({"as_of": as_of}) if as_of else ""
         answer = await gateway.pass_through(
-            service, "GET", f"/api/v1/registries/{registry}/{key}", headers=request.headers
+            service, "GET", f"/api/v1/registries/{registry}/{key}", query=query, headers=request.headers
         )
         body = orjson.loads(answer.body)
         if answer.status_code != 200:
-            raise _as_error(answer.status_code, body)
+            raise as_error(answer.status_code, body)
+        access = getattr(request.app.state, "access", None)
+        if access is not None and registry in LOGGED_REGISTRIES:
+            who = request.app.state.verifier.actor(request.headers.get("authorization"))
+            await access.arecord(who, request, registry if not as_of else f"{registry}-as-of", key)
         return dict(body)
 
     async def by_index(index: str, value: str, registry: str, request: Request) -> dict[str, Any]:
@@ -65,8 +75,12 @@ def registry_router(gateway: Gateway) -> APIRouter:
         return await by_index("certno", certno.upper(), "person", request)
 
     @router.get("/api/v1/persons/{psn_no}", responses=PASSED)
-    async def person(psn_no: str, request: Request) -> dict[str, Any]:
-        """参保人: identity and 参保关系 per 险种 (service items 1-2, 8-14, 68)."""
+    async def person(
+        psn_no: str,
+        request: Request,
+        as_of: Annotated[str | None, Query(description="RFC 3339: the person as recorded then")] = None,
+    ) -> dict[str, Any]:
+        """参保人: identity and 参保关系 per 险种 (service items 1-2, 8-14, 68); `as_of`: as it stood then."""
         return await entry("person", psn_no, request)
 
     @router.get("/api/v1/persons/{psn_no}/contributions", responses=PASSED)
@@ -114,9 +128,16 @@ def registry_router(gateway: Gateway) -> APIRouter:
     return router
 
 
-def _as_error(status: int, body: Any) -> YbjError:
+def as_error(status: int, body: Any) -> YbjError:
     """A service's error answer as the same error here."""
-    kinds: dict[int, type[YbjError]] = {401: Unauthenticated, 403: Forbidden, 404: NotFound, 503: Unavailable}
+    kinds: dict[int, type[YbjError]] = {
+        401: Unauthenticated,
+        403: Forbidden,
+        404: NotFound,
+        409: Conflict,
+        422: InvalidInput,
+        503: Unavailable,
+    }
     kind = kinds.get(status, YbjError)
     detail = body if isinstance(body, dict) else {}
     return kind(

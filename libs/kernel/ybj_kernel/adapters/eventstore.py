@@ -25,6 +25,7 @@ RESERVE_BLOCK = 50
 # at psycopg_pool's five minutes, the pauses between attempts made while the server was down grow so long
 # that commands keep failing for as long again after it is back.
 RECONNECT_TIMEOUT_SECONDS = 2
+CHAINED_RECORDER_TOPIC = "ybj_kernel.adapters.chained_recorder:ChainedPostgresApplicationRecorder"
 
 
 def eventstore_env(dsn: str, schema: str = "public") -> dict[str, str]:
@@ -47,6 +48,8 @@ def eventstore_env(dsn: str, schema: str = "public") -> dict[str, str]:
         # Check a pooled connection before use: after a server restart the old ones are dead.
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
+        # Every stored event carries its SM3 chain digests (adapters/chained_recorder.py).
+        "APPLICATION_RECORDER_TOPIC": CHAINED_RECORDER_TOPIC,
     }
 
 

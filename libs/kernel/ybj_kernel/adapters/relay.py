@@ -73,7 +73,9 @@ def envelope_of(app: CaseApplication, notification: Notification) -> dict[str, A
         return None
     event = app.mapper.to_domain_event(notification)
     attrs = dict(event.__dict__)
-    return to_envelope(app.service, attrs, attrs["process_id"])
+    # The chained recorder hands out each event's digests (adapters/chained_recorder.py); others have none.
+    prev_digest, digest = getattr(notification, "prev_digest", b""), getattr(notification, "digest", b"")
+    return to_envelope(app.service, attrs, attrs["process_id"], prev_digest, digest)
 
 
 # Kafka or PostgreSQL is away (broker restarting, connection lost, no acknowledgement in time): wait and retry.

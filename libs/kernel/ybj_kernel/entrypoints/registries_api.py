@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from ybj_kernel.application import CaseApplication
+from ybj_kernel.audit.as_of import aggregate_at, moment
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.domain.roles import STAFF_ROLES
 from ybj_kernel.entrypoints.http_common import CurrentActor
@@ -34,10 +35,14 @@ def registries_router(app: CaseApplication) -> APIRouter:
         return [r.describe() for r in app.registries.values()]
 
     @router.get("/api/v1/registries/{registry}/{key}", responses=ERRORS)
-    def entry(registry: str, key: str, who: CurrentActor) -> dict[str, Any]:
-        """One entry as it stands now, with the version it stands on."""
+    def entry(registry: str, key: str, who: CurrentActor, as_of: str | None = None) -> dict[str, Any]:
+        """One entry as it stands now (or stood at `as_of`, RFC 3339), with the version it stands on."""
         _may_read(who)
-        return app.get_entry(registry, key).describe()
+        found = app.get_entry(registry, key)
+        if as_of is None:
+            return found.describe()
+        then, _ = aggregate_at(app, found.id, moment(as_of, "as_of"))
+        return {**then.describe(), "as_of": as_of}
 
     @router.get("/api/v1/registries/{registry}/{key}/history", responses=ERRORS)
     def history(registry: str, key: str, who: CurrentActor) -> list[dict[str, Any]]:

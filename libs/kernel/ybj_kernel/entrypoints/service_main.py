@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from ybj_kernel.adapters.eventstore import (
 )
 from ybj_kernel.adapters.relay import run_relay
 from ybj_kernel.application import CaseApplication
-from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
+from ybj_kernel.auth import TokenVerifier, ensure_dev_keys, platform_sm2_key
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.entrypoints.command_api import create_command_api
 from ybj_kernel.settings import Settings
@@ -84,7 +85,14 @@ def serve(app_class: type[CaseApplication], settings: Settings) -> None:
         except Exception as exc:
             return {"postgresql": f"down: {type(exc).__name__}"}
 
-    api = create_command_api(app, verifier, healthy, settings.topic_prefix)
+    api = create_command_api(
+        app,
+        verifier,
+        healthy,
+        settings.topic_prefix,
+        audit_dsn=settings.pg_dsn,
+        audit_key=functools.partial(platform_sm2_key, settings.run_dir),
+    )
     grpc_server = None
     try:
         from ybj_kernel.entrypoints.grpc_commands import start_grpc_server

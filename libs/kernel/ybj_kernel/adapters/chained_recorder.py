@@ -1,0 +1,172 @@
+"""eventsourcing's PostgreSQL recorder with a hash chain: each stored event gets `prev_digest` and `digest` (SM3).
+
+The digests are computed in the transaction that inserts the events, after eventsourcing's table lock (the
+group commit already holds one lock for a whole batch), so no other writer can append to a stream between
+reading its last digest and inserting the next event. See ybj_kernel/audit/chain.py for what the digest covers.
+Rows stored before the chain existed get their digests once, at start, in stream order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Notification, ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from ybj_kernel.audit.chain import GENESIS, event_digest
+
+
+@dataclass(frozen=True)
+class ChainedNotification(Notification):
+    """A notification with its event's chain digests (empty for rows written before the chain)."""
+
+    prev_digest: bytes = b""
+    digest: bytes = b""
+
+
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """Stores `prev_digest` and `digest` with every event and hands them out with notifications."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:  # eventsourcing's stored function inserts without the digests
+            raise ProgrammingError("the chained recorder cannot use POSTGRES_ENABLE_DB_FUNCTIONS")
+        table = self._table()
+        for column in ("prev_digest", "digest"):
+            self.sql_create_statements.append(
+                SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS {1} bytea").format(table, Identifier(column))
+            )
+        id_type = SQL(self.datastore.originator_id_type)
+        self._select_prev = SQL(
+            "SELECT t.originator_id, t.originator_version, t.digest FROM {0} t"
+            " JOIN unnest(%s::{1}[], %s::bigint[]) AS p(id, v) ON t.originator_id = p.id AND t.originator_version = p.v"
+        ).format(table, id_type)
+        self._insert_chained = SQL(
+            "INSERT INTO {0} (originator_id, originator_version, topic, state, prev_digest, digest)"
+            " SELECT * FROM unnest(%s::{1}[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[], %s::bytea[])"
+            " RETURNING notification_id"
+        ).format(table, id_type)
+
+    def _table(self) -> Composed:
+        return SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+
+    def create_table(self) -> None:
+        """Create the table (with the digest columns), then chain any rows stored before the chain."""
+        super().create_table()
+        self.backfill()
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        wanted = [(e.originator_id, e.originator_version - 1) for e in stored_events if e.originator_version > 1]
+        known: dict[tuple[str, int], bytes] = {}
+        if wanted:
+            curs.execute(self._select_prev, ([w[0] for w in wanted], [w[1] for w in wanted]))
+            for row in curs.fetchall():
+                if row["digest"] is not None:
+                    known[(str(row["originator_id"]), int(row["originator_version"]))] = bytes(row["digest"])
+        prevs, digests = [], []
+        for e in stored_events:
+            stream = str(e.originator_id)
+            if e.originator_version == 1:
+                prev = GENESIS
+            elif (prev_found := known.get((stream, e.originator_version - 1))) is not None:
+                prev = prev_found
+            else:  # the version before is neither stored nor in this batch: appending would break the stream
+                raise IntegrityError(f"stream {stream} has no version {e.originator_version - 1} to chain to")
+            digest = event_digest(stream, e.originator_version, e.topic, e.state, prev)
+            known[(stream, e.originator_version)] = digest
+            prevs.append(prev)
+            digests.append(digest)
+        curs.execute(
+            self._insert_chained,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+                prevs,
+                digests,
+            ),
+        )
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """Notifications as eventsourcing gives them, each with its event's digests."""
+        clauses: list[SQL] = []
+        params: list[Any] = []
+        if start is not None:
+            clauses.append(SQL("notification_id >= %s") if inclusive_of_start else SQL("notification_id > %s"))
+            params.append(start)
+        if stop is not None:
+            clauses.append(SQL("notification_id <= %s"))
+            params.append(stop)
+        if topics:
+            clauses.append(SQL("topic = ANY(%s)"))
+            params.append(list(topics))
+        statement = SQL("SELECT * FROM {0}").format(self._table())
+        if clauses:
+            statement += SQL(" WHERE ") + SQL(" AND ").join(clauses)
+        statement += SQL(" ORDER BY notification_id LIMIT %s")
+        params.append(limit)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                ChainedNotification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                    prev_digest=bytes(row["prev_digest"] or b""),
+                    digest=bytes(row["digest"] or b""),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def backfill(self) -> int:
+        """Give digests to rows stored before the chain (in stream order, under the table lock); return how many."""
+        table = self._table()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("SELECT 1 FROM {0} WHERE digest IS NULL LIMIT 1").format(table))
+            if curs.fetchone() is None:
+                return 0
+            self._lock_table(curs)
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state, digest FROM {0}"
+                    " WHERE originator_id IN (SELECT originator_id FROM {0} WHERE digest IS NULL)"
+                    " ORDER BY originator_id, originator_version"
+                ).format(table)
+            )
+            rows = curs.fetchall()
+            last: dict[str, bytes] = {}
+            updates = []
+            for row in rows:
+                stream = str(row["originator_id"])
+                if row["digest"] is not None:
+                    last[stream] = bytes(row["digest"])
+                    continue
+                prev = last.get(stream, GENESIS) if row["originator_version"] > 1 else GENESIS
+                digest = event_digest(stream, row["originator_version"], row["topic"], bytes(row["state"]), prev)
+                last[stream] = digest
+                updates.append((prev, digest, row["originator_id"], row["originator_version"]))
+            curs.executemany(
+                SQL(
+                    "UPDATE {0} SET prev_digest = %s, digest = %s WHERE originator_id = %s AND originator_version = %s"
+                ).format(table),
+                updates,
+            )
+        return len(updates)

@@ -153,8 +153,9 @@ def given(
 ) -> Scenario:
     """A case of `process_id` (and `variant`) at stage `at`, or after exactly these happy-path `events` (none: not yet opened)."""
     app = application(app_class_for(process_id), today)
-    for needed in PREREQUISITES.get(process_id, ()):
-        Scenario(app, app.definition(needed)).walk_to(COMPLETED)
+    for needed in PREREQUISITES.get(f"{process_id}:{variant}", PREREQUISITES.get(process_id, ())):
+        needed_id, _, needed_variant = needed.partition(":")  # "P006:stop": that process in that variant
+        Scenario(app, app.definition(needed_id), needed_variant or None).walk_to(COMPLETED)
     scenario = Scenario(app, app.definition(process_id), variant)
     if at is not None:
         return scenario.walk_to(at)

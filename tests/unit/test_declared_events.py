@@ -25,11 +25,8 @@ def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
     variant = p.variant_key(None)
     path = p.path(variant)
     cases = [given(p.id, at=COMPLETED, variant=variant)]
-    if len(path) > 1:
-        last = path[-1]
-        cases[0].when(staff("x-0", last.roles[0]), "step_back", comment="退回").then(
-            events=["SteppedBack"], stage=last.key
-        )
+    last = path[-1]
+    cases[0].when(staff("x-0", last.roles[0]), "step_back", comment="退回").then(events=["SteppedBack"], stage=last.key)
     for v in p.variants[1:]:
         cases.append(given(p.id, at=COMPLETED, variant=v.key))
     for s in p.stages:
@@ -58,11 +55,15 @@ def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
     cancelled.when(staff("x-4", p.opening().roles[0]), "cancel", comment="撤回").then(
         events=["Cancelled"], stage="cancelled"
     )
-    if p.materials and len(path) > 1:
-        supplemented = given(p.id, at=path[1].key)
+    if p.materials:
+        supplemented = given(p.id, at=path[1].key) if len(path) > 1 else given(p.id, at=COMPLETED)
+        if len(path) == 1:
+            supplemented.when(staff("x-6", path[0].roles[0]), "step_back", comment="重新录入").then(
+                events=["SteppedBack"], stage=path[0].key
+            )
         names = [p.materials[0].name_zh]
         supplemented.when(staff("x-5", p.opening().roles[0]), "supplement_materials", {"materials": names}).then(
-            events=["MaterialsSupplemented"], stage=path[1].key
+            events=["MaterialsSupplemented"], stage=path[1].key if len(path) > 1 else path[0].key
         )
         cases.append(supplemented)
     return [*cases, cancelled]

@@ -16,9 +16,15 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 
 from ybj_kernel.auth import TokenVerifier
-from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
+from ybj_kernel.entrypoints.http_common import (
+    PARAMETER_CHECKS,
+    CurrentActor,
+    install_error_handlers,
+    install_metrics,
+)
 from ybj_kernel.errors import NotFound
 from ybj_query import reads
+from ybj_query.audit_routes import AccessRecorder, audit_router, refuse_oversight
 from ybj_query.gateway import Gateway, ProcessRegistry, json_object, relayed
 from ybj_query.overdue import install_overdue_metric
 from ybj_query.passthrough import passthrough_router, service_in_read_model
@@ -46,6 +52,7 @@ def create_query_api(
         description="Queries from the read models; commands forwarded to the domain services.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        dependencies=PARAMETER_CHECKS,
     )
     install_error_handlers(api)
     install_metrics(api)
@@ -76,6 +83,7 @@ def create_query_api(
     # (act) is looked up: from memory, else the read model or the services, off the event loop.
     @api.post("/api/v1/cases", status_code=201, openapi_extra=_body_doc("CreateCase"))
     async def create_case(request: Request) -> Response:
+        refuse_oversight(verifier, request.headers.get("authorization"))
         raw = await request.body()
         process_id = str(json_object(raw).get("process", ""))
         process = registry.cached(process_id)
@@ -85,6 +93,7 @@ def create_query_api(
 
     @api.post("/api/v1/cases/{case_id}/actions", openapi_extra=_body_doc("ActOnCase"))
     async def act(case_id: str, request: Request) -> Response:
+        refuse_oversight(verifier, request.headers.get("authorization"))
         raw = await request.body()
         json_object(raw)
         path = f"/api/v1/cases/{case_id}/actions"
@@ -98,20 +107,15 @@ def create_query_api(
 
     api.include_router(passthrough_router(gateway, registry, engine))
 
-    @api.get("/api/v1/cases/{case_id}")
-    def get_case(case_id: str, who: CurrentActor) -> dict[str, Any]:
-        return reads.case_view(engine, case_id, who.admdvs)
-
-    @api.get("/api/v1/cases/{case_id}/history")
-    def get_history(case_id: str, who: CurrentActor) -> list[dict[str, Any]]:
-        return reads.case_history(engine, case_id, who.admdvs)
+    api.state.access = access = AccessRecorder(engine)
+    api.include_router(audit_router(gateway, access, engine))
 
     @api.get("/api/v1/cases")
     def list_cases(
         who: CurrentActor,
-        process: str | None = None,
-        stage: str | None = None,
-        admdvs: str | None = None,
+        process: Annotated[str | None, Query(pattern=r"^P\d{3}$", description="流程编号 P001–P092")] = None,
+        stage: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]*$")] = None,
+        admdvs: Annotated[str | None, Query(pattern=r"^\d{6}$", description="医保区划（6 位）")] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
         overdue: Annotated[

@@ -163,7 +163,9 @@ def positions(p: ProcessDefinition) -> list[Position]:
         path = p.path(variant)
         keys = [s.key for s in path]
         found += [Position(k, keys[i - 1] if i > 1 else None, keys[i - 1], variant) for i, k in enumerate(keys) if i]
-        found.append(Position(COMPLETED, keys[-1] if len(keys) > 1 else None, keys[-1], variant))
+        if len(keys) == 1:  # a one-step case stepped back from completed waits at its only stage
+            found.append(Position(keys[0], None, COMPLETED, variant))
+        found.append(Position(COMPLETED, keys[-1], keys[-1], variant))
         found += [Position(REJECTED, None, s.key, variant) for s in path if s.review]
         for extra in p.extra_actions:
             if extra.to_stage and p.is_terminal(extra.to_stage) and extra.to_stage != COMPLETED:

@@ -141,7 +141,9 @@ def decide_registration(
 def position_of(case: Case) -> Position:
     """Where a case stands, for the table of allowed actions."""
     layers = case.stage_layers
-    return Position(case.stage, layers[-1]["stage"] if len(layers) > 1 else None, case.stage_before, case.variant)
+    # A completed one-step case steps back to its only stage, open again; otherwise the registration stays.
+    undoable = layers[-1]["stage"] if len(layers) > 1 or (case.stage == COMPLETED and layers) else None
+    return Position(case.stage, undoable, case.stage_before, case.variant)
 
 
 def allowed_actions(p: ProcessDefinition, case: Case, actor: Actor) -> list[Allowed]:

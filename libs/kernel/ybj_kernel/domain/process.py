@@ -225,11 +225,9 @@ class ProcessDefinition:
             if s.optional:
                 specs.append(EventSpec(s.skip_event, "skip", s.key))
         specs += [EventSpec(a.event, a.name, None) for a in self.extra_actions]
-        multi_step = any(len(self.path(v)) > 1 for v in self.variant_keys())
-        if self.extra_terminal_stages or multi_step:
-            specs.append(EventSpec(STEPPED_BACK, "step_back", None))  # a one-step process has nothing to step back
+        specs.append(EventSpec(STEPPED_BACK, "step_back", None))
         specs.append(EventSpec(CANCELLED_EVENT, "cancel", None))
-        if self.materials and multi_step:  # materials are supplemented while the case is open
+        if self.materials:  # supplemented while the case is open
             specs.append(EventSpec(MATERIALS_SUPPLEMENTED, "supplement_materials", None))
         if self.documents:
             specs.append(EventSpec(DOCUMENT_ISSUED, "issue_document", None))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from ybj_kernel.domain.identity import admdvs_problem, certno_problem, uscc_problem
 from ybj_kernel.errors import InvalidInput
@@ -63,7 +63,15 @@ def validate_input(
 
 
 def _first_error(exc: ValidationError) -> InvalidInput:
-    err = exc.errors(include_url=False)[0]
+    return field_errors(exc)[0]
+
+
+def field_errors(exc: ValidationError) -> list[InvalidInput]:
+    """Every field error of `exc` as a bilingual InvalidInput naming its field, in the model's order."""
+    return [_as_invalid(err) for err in exc.errors(include_url=False)]
+
+
+def _as_invalid(err: ErrorDetails) -> InvalidInput:
     field = ".".join(str(p) for p in err["loc"]) or None
     ctx = err.get("ctx") or {}
     if "zh" in ctx and "en" in ctx:

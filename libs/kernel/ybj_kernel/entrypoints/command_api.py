@@ -18,11 +18,18 @@ from ybj_kernel.asyncapi import asyncapi_document
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Command
 from ybj_kernel.entrypoints import measured
+from ybj_kernel.entrypoints.audit_api import audit_router
 from ybj_kernel.entrypoints.documents_api import documents_router
-from ybj_kernel.entrypoints.http_common import CurrentActor, install_error_handlers, install_metrics
+from ybj_kernel.entrypoints.http_common import (
+    PARAMETER_CHECKS,
+    CurrentActor,
+    install_error_handlers,
+    install_metrics,
+)
 from ybj_kernel.entrypoints.registries_api import registries_router
 from ybj_kernel.entrypoints.rules_api import rules_router
 from ybj_kernel.envelope import topic_for
+from ybj_kernel.sm2 import SM2Key
 
 # Commands running at once in one service process: enough to keep the group commit's batches full.
 COMMAND_THREADS = 32
@@ -59,10 +66,16 @@ class Ack(BaseModel):
 
 
 def create_command_api(
-    app: CaseApplication, verifier: TokenVerifier, healthy: Callable[[], dict[str, str]], topic_prefix: str = "ybj"
+    app: CaseApplication,
+    verifier: TokenVerifier,
+    healthy: Callable[[], dict[str, str]],
+    topic_prefix: str = "ybj",
+    *,
+    audit_dsn: str | None = None,
+    audit_key: Callable[[], SM2Key] | None = None,
 ) -> FastAPI:
-    """Build the FastAPI app serving one domain service's commands."""
-    api = FastAPI(title=f"ybj {app.service} commands", version="1")
+    """Build the FastAPI app serving one domain service's commands (and its auditors' reads: audit_api.py)."""
+    api = FastAPI(title=f"ybj {app.service} commands", version="1", dependencies=PARAMETER_CHECKS)
     install_error_handlers(api)
     install_metrics(api)
     api.state.verifier = verifier
@@ -80,6 +93,7 @@ def create_command_api(
 
     api.include_router(documents_router(app))
     api.include_router(registries_router(app))
+    api.include_router(audit_router(app, audit_dsn, audit_key))
     api.include_router(rules_router(app.rules, app.today))
 
     @api.get("/api/v1/asyncapi.json")

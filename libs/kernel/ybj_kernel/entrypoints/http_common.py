@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Actor
-from ybj_kernel.errors import YbjError
+from ybj_kernel.errors import InvalidInput, YbjError
 
 
 def install_error_handlers(api: FastAPI) -> None:
@@ -44,6 +44,21 @@ def install_error_handlers(api: FastAPI) -> None:
             "message_en": f"internal error, retry later ({type(exc).__name__})",
         }
         return JSONResponse(body, status_code=500)
+
+
+async def no_nul_characters(request: Request) -> None:
+    """Refuse a NUL character in any path or query parameter (PostgreSQL text cannot hold one): a 422 naming it."""
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if "\x00" in str(value):
+            raise InvalidInput(
+                "INVALID_CHARACTER",
+                f"{name} 含有不允许的字符（NUL）",
+                f"{name} holds a character that is not allowed (NUL)",
+                name,
+            )
+
+
+PARAMETER_CHECKS = [Depends(no_nul_characters)]  # every app's `dependencies=`: one place for parameter hygiene
 
 
 def install_metrics(api: FastAPI) -> None:

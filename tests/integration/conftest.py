@@ -110,6 +110,24 @@ class Api:
                 raise AssertionError(f"case {case_id} not at version {version} in time: {response.text}")
             time.sleep(0.05)
 
+    def wait_read(
+        self,
+        path: str,
+        who: tuple[str, str] | tuple[str, str, str],
+        until: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200,
+        timeout: float = 15.0,
+        **params: str,
+    ) -> httpx.Response:
+        """Poll a read (a registry read model, say) until its answer satisfies `until` (eventual consistency)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.client.get(path, params=params, headers=self.headers(who))
+            if until(response):
+                return response
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} {params} not as expected in time: {response.status_code} {response.text}")
+            time.sleep(0.05)
+
     def history(self, case_id: str) -> list[dict[str, Any]]:
         """GET /api/v1/cases/{id}/history as a provincial auditor."""
         response = self.client.get(
@@ -139,15 +157,17 @@ def platform(infrastructure: dict[str, str]) -> Iterator[Platform]:
     database = f"ybj_test_{suffix}"
     dsn = infra.create_database(infrastructure["YBJ_PG_DSN"], database)
     ensure_dev_keys(run_dir / "keys" / "jwt-private.pem", run_dir / "keys" / "jwt-public.pem")
+    # Two test sessions on one machine (a developer's and a helper's) each set their own offset to keep apart.
+    offset = int(os.environ.get("YBJ_TEST_PORT_OFFSET", "0"))
     p = Platform(
         run_dir,
         dsn,
         infrastructure["YBJ_KAFKA_BOOTSTRAP"],
         topic_prefix=f"ybjtest{suffix}",
-        base_port=18080,
-        grpc_base_port=17051,  # below the ephemeral range (32768-60999): no outgoing connection holds it
-        metrics_base_port=19101,
-        name_prefix="test-",
+        base_port=18080 + offset,
+        grpc_base_port=17051 + offset,  # below the ephemeral range (32768-60999): no outgoing connection holds it
+        metrics_base_port=19101 + offset,
+        name_prefix=f"test{offset or ''}-",
     )
     try:
         p.start(timeout=90)

@@ -11,12 +11,33 @@ EMPLOYER_AND_PERSON: dict[str, tuple[str, ...]] = {
     "P002": ("P001",),
     "P006": ("P001", "P002"),
     "P006:resume": ("P001", "P002", "P006:stop"),
+    "P004": ("P001", "P002", "P006:stop"),
+    "P004:online": ("P001", "P002", "P006:stop", "P004:offline"),
+    "P005": ("P001",),
+    "P005:split": ("P001", "P002"),
+    "P005:merge": ("P001", "P002", "P005:split"),
+    "P005:deregister": ("P001", "P002"),
+    "P020": ("P019",),
 }
 # Contributions, bases, deferrals and arrears (P007-P011), queries (P014, P015).
-CONTRIBUTIONS: dict[str, tuple[str, ...]] = {}
+CONTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "P007": ("P001", "P002"),
+    "P008": ("P001", "P002"),
+    "P009": ("P001", "P002"),
+    "P010": ("P001",),
+    "P011": ("P001", "P002"),
+    "P014": ("P001",),
+    "P015": ("P001", "P002"),
+}
 # Personal accounts: injections, transfers, withdrawals, deductions (P012, P013, P016-P018).
-ACCOUNTS: dict[str, tuple[str, ...]] = {}
+ACCOUNTS: dict[str, tuple[str, ...]] = {
+    "P012": ("P001", "P002"),
+    "P013": ("P001", "P002"),
+    "P016": ("P001", "P002", "P012"),  # the example transfers the 1000.00 P012's example injected
+    "P017": ("P001", "P002", "P012"),
+    "P018": ("P001", "P002", "P012"),
+}
 # Resident contributions and fund income (P022-P026).
-FUND_INCOME: dict[str, tuple[str, ...]] = {}
+FUND_INCOME: dict[str, tuple[str, ...]] = {"P022": ("P019",)}  # P022 pays for P019's example resident
 
 PREREQUISITES: dict[str, tuple[str, ...]] = {**EMPLOYER_AND_PERSON, **CONTRIBUTIONS, **ACCOUNTS, **FUND_INCOME}

@@ -10,7 +10,9 @@ import pytest
 from tests.unit.gwt import SERVICE_APPS, Scenario, given, staff
 from ybj_kernel.adapters.relay import envelope_of
 from ybj_kernel.asyncapi import asyncapi_document
+from ybj_kernel.domain.documents import available_documents, document_content, issued_event_data
 from ybj_kernel.domain.process import COMPLETED, ProcessDefinition
+from ybj_kernel.entrypoints.documents_api import case_view
 
 DEFINITIONS = [p for cls in SERVICE_APPS for p in cls.default_definitions().values()]
 
@@ -66,7 +68,25 @@ def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
             events=["MaterialsSupplemented"], stage=path[1].key if len(path) > 1 else path[0].key
         )
         cases.append(supplemented)
+    cases += _printed(p)
     return [*cases, cancelled]
+
+
+def _printed(p: ProcessDefinition) -> list[Scenario]:
+    """A completed case of each variant with a form to print, printed once (DocumentIssued)."""
+    printed = []
+    for variant in p.variant_keys():
+        case = given(p.id, at=COMPLETED, variant=variant)
+        assert case.case_id is not None
+        view = case_view(case.app, case.case_id, "x-7")
+        specs = available_documents(p.documents, view)
+        if not specs:
+            continue
+        content = document_content(specs[0], view)
+        printer = staff("x-7", p.opening(variant).roles[0])
+        case.app.record_document(case.case_id, printer, issued_event_data(content, "0" * 64), view.version)
+        printed.append(case)
+    return printed
 
 
 def _changed(data: dict[str, Any], model: Any) -> dict[str, Any]:

@@ -235,6 +235,8 @@ def test_the_book_holds_the_issues_rules_for_their_processes() -> None:
         "benefit_restoration": ("P011",),
         "deferral_period": ("P010",),
         "transfer_deadlines": ("P016",),
+        "account_interest": ("P017",),
+        "overpayment_plan": ("P018",),
     }
     assert [d["id"] for d in RULES.describe("P002")] == ["filing_deadline"]
 

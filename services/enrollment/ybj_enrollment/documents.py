@@ -28,6 +28,9 @@ INSUTYPES = MappingProxyType(
     }
 )
 
+# P016 《信息表》: the 转出地 划转 the account's funds or pays them out in one sum (一次性清退).
+ACCOUNT_FUNDS_HANDLING = MappingProxyType({"1": "划转", "2": "一次性清退"})
+
 PSN_NAME = DocumentField("psn_name", "姓名")
 CERT_TYPE = DocumentField("psn_cert_type", "证件类型", "code", PSN_CERT_TYPES)
 CERTNO = DocumentField("certno", "证件号码")
@@ -49,7 +52,11 @@ ENROLLMENT_CERTIFICATE = DocumentSpec(  # P016 出具《参保凭证》, for the
         DocumentField("pay_months", "实际缴费月数"),
         DocumentField("out_admdvs", "转出地医保区划"),
         DocumentField("in_admdvs", "转入地医保区划"),
+        DocumentField("acct_trans_type", "个人账户资金处理方式", "code", ACCOUNT_FUNDS_HANDLING),
+        DocumentField("trans_amt", "个人账户转移金额", "money_yuan"),
     ),
+    # The 参保 period, 缴费月数 and the funds come with the 《信息表》: the certificate is printed once it is issued.
+    stages=frozenset({"complete_transfer", COMPLETED}),
     note_zh="本凭证用于办理基本医疗保险关系转移接续。",
 )
 
@@ -64,6 +71,7 @@ DEDUCTION_APPLICATION = DocumentSpec(  # P018 扣款流程: 「保存打印《�
         BALANCE,
         OVERPAID,
         DocumentField("dedc_amt", "扣款金额", "money_yuan"),
+        DocumentField("rfnd_amt", "扣款后余额（办理一次性清退）", "money_yuan"),
     ),
     stages=frozenset({COMPLETED}),
     variants=frozenset({"deduction"}),
@@ -98,7 +106,9 @@ TAX_PAYMENT_VOUCHER = DocumentSpec(  # P022 「打印《银行端查询微税凭
         INSUTYPE,
         DocumentField("clct_year", "缴费年度"),
         DocumentField("clct_grade", "缴费档次"),
-        DocumentField("psn_clct_amt", "应缴金额", "money_yuan"),
+        DocumentField("psn_clct_amt", "个人缴费标准", "money_yuan"),
+        DocumentField("sbsy_amt", "政府资助金额", "money_yuan"),
+        DocumentField("psn_pay_amt", "应缴金额", "money_yuan"),
         DocumentField("tax_vchr_no", "凭证号码"),
     ),
     stages=frozenset(

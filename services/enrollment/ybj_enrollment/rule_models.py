@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -25,6 +25,17 @@ def _year_month(value: str) -> str:
 YearMonth = Annotated[
     str, Field(json_schema_extra={"pattern": r"^\d{4}-?\d{2}$"}, examples=["2026-03"]), AfterValidator(_year_month)
 ]
+
+
+def _period(value: str) -> str:
+    if not 1 <= int(value[4:]) <= 12:
+        raise bilingual(f"期号（年月）格式应为 YYYYMM：{value}", f"a period is written YYYYMM: {value}")
+    return value
+
+
+# 期号 / 年月 as the guides' forms write it (DOMAIN §0.1): "YYYYMM", kept so; a rule's YearMonth accepts it as is.
+# (A six-digit pattern is what the batch templates read as a 年月 column.)
+Period = Annotated[str, Field(pattern=r"^\d{6}$", examples=["202603"]), AfterValidator(_period)]
 
 
 def month_number(ym: str) -> int:
@@ -167,3 +178,47 @@ class TransferOutput(BaseModel):
     info_sheet_due: date = Field(description="《信息表》发出及资金划转时限（收到《联系函》后10个工作日）")
     completion_counted_from: date = Field(description="办结时限的起算日")
     completion_due: date = Field(description="办结时限（收到《信息表》和资金后5个工作日）")
+
+
+class InterestInput(_Input):
+    """结息 input (P017): the principal on the account and the period it earns interest for."""
+
+    principal: Money = Field(description="本金：个人账户余额（元，精确到分）")
+    begin_on: date = Field(description="起息日（计入）")
+    end_on: date = Field(description="结息日（不计入）")
+
+    @field_validator("end_on")
+    @classmethod
+    def _end_after_begin(cls, value: date, info: ValidationInfo) -> date:
+        begin = info.data.get("begin_on")
+        if begin is not None and value < begin:
+            raise bilingual("结息日不能早于起息日", "end_on cannot be before begin_on")
+        return value
+
+
+class InterestOutput(BaseModel):
+    """结息 output: the days counted, the configured rate and the interest in yuan."""
+
+    days: int = Field(ge=0, description="计息天数：起息日（含）至结息日（不含）的自然日数")
+    annual_rate: Decimal = Field(description="年利率（示例配置）")
+    day_basis: int = Field(description="年计息天数（示例配置）")
+    interest: Decimal = Field(description="利息金额（元），四舍五入到分")
+
+
+class OverpaymentInput(_Input):
+    """个人账户多划账 input (P018): the balance as queried and the amount allocated too much."""
+
+    balc: Money = Field(description="个人账户余额（元）")
+    ovpay_amt: Money = Field(gt=0, description="多划拨金额（元）")
+
+
+class OverpaymentOutput(BaseModel):
+    """个人账户多划账 output: which flow applies, and the figures of each."""
+
+    plan: Literal["deduction", "recovery"] = Field(
+        description="处理方式 (deduction 扣款流程：余额能冲抵; recovery 追缴流程：余额不足以冲抵)"
+    )
+    freeze: bool = Field(description="是否冻结个人账户（两种流程均先冻结）")
+    dedc_amt: Decimal = Field(description="从个人账户扣款金额（元）")
+    rfnd_amt: Decimal = Field(description="扣款后的余额（元），办理个人账户一次性清退")
+    shortfall_amt: Decimal = Field(description="余额不足以冲抵的差额（元），供填写追回金额参考")

@@ -15,8 +15,12 @@ from ybj_enrollment.rule_models import (
     DeferralOutput,
     FilingInput,
     FilingOutput,
+    InterestInput,
+    InterestOutput,
     LateFeeInput,
     LateFeeOutput,
+    OverpaymentInput,
+    OverpaymentOutput,
     RestorationInput,
     RestorationOutput,
     TransferInput,
@@ -257,6 +261,85 @@ def transfer_deadlines_rule(policy: TransferPolicy = TransferPolicy()) -> Rule[T
     )
 
 
+# ---- 结息 (P017) and 多划账扣款/追缴 (R20, P018) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InterestPolicy:
+    """结息: EXAMPLE VALUES. The seeds give no interest rate (DOMAIN §3.3); each 统筹区 configures its own."""
+
+    annual_rate: Decimal = Decimal("0.0035")  # example only: not a rate stated anywhere in the seeds
+    day_basis: int = 360  # example only: days a year for a daily rate (日利率 = 年利率 / 360)
+
+
+EXAMPLE_INTEREST = InterestPolicy()
+
+
+def account_interest(principal: Decimal, days: int, policy: InterestPolicy = EXAMPLE_INTEREST) -> Decimal:
+    """Simple interest on the account for `days`, rounded half-up to the fen."""
+    return (principal * policy.annual_rate * days / policy.day_basis).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def account_interest_rule(policy: InterestPolicy = EXAMPLE_INTEREST) -> Rule[InterestInput, InterestOutput]:
+    """P017 结息: principal × annual rate × days / day basis, from 起息日 (counted) to 结息日 (not counted)."""
+
+    def fn(inp: InterestInput, _: RuleContext) -> InterestOutput:
+        days = (inp.end_on - inp.begin_on).days
+        return InterestOutput(
+            days=days,
+            annual_rate=policy.annual_rate,
+            day_basis=policy.day_basis,
+            interest=account_interest(inp.principal, days, policy),
+        )
+
+    return Rule(
+        id="account_interest",
+        process_id="P017",
+        name_zh="个人账户一次性清退结息（利率为示例配置）",
+        name_en="interest on a personal account paid out in one sum (the rate is example configuration)",
+        source_zh="「通过“结息”功能，复审岗审核后，冻结个人账户，进行结息。」「系统结息后，可在支取信息中增加利息金额数据。」",
+        source_ref=f"{SEED} L769-773",
+        input_model=InterestInput,
+        output_model=InterestOutput,
+        fn=fn,
+        example={"principal": "1000.00", "begin_on": "2026-01-01", "end_on": "2026-12-05"},
+        parameters={
+            "annual_rate": str(policy.annual_rate),
+            "day_basis": policy.day_basis,
+            "example": True,
+            "note_zh": "示例数据：指南未给出结息利率及计息方式，由各统筹区按规定配置",
+        },
+    )
+
+
+def overpayment_plan(balc: Decimal, ovpay_amt: Decimal) -> OverpaymentOutput:
+    """R20: a balance that covers the overpayment is deducted (the rest refunded), a short one frozen and recovered."""
+    if balc >= ovpay_amt:
+        return OverpaymentOutput(
+            plan="deduction", freeze=True, dedc_amt=ovpay_amt, rfnd_amt=balc - ovpay_amt, shortfall_amt=Decimal("0.00")
+        )
+    return OverpaymentOutput(
+        plan="recovery", freeze=True, dedc_amt=Decimal("0.00"), rfnd_amt=Decimal("0.00"), shortfall_amt=ovpay_amt - balc
+    )
+
+
+def overpayment_plan_rule() -> Rule[OverpaymentInput, OverpaymentOutput]:
+    """R20 (P018): which flow handles an overpaid account, and its figures."""
+    return Rule(
+        id="overpayment_plan",
+        process_id="P018",
+        name_zh="个人账户多划拨款项处理（扣款或追缴）",
+        name_en="money allocated to a personal account in excess: deduct it or recover it",
+        source_zh="「个人账户余额能冲抵多划拨款项的，直接从个人账户进行扣款，对扣款的余额办理清退手续（操作指南见29）；"
+        "对个人账户余额不足以冲抵多划拨款项的，工作人员冻结个人账户。」",
+        source_ref=f"{SEED} L783-789",
+        input_model=OverpaymentInput,
+        output_model=OverpaymentOutput,
+        fn=lambda inp, _: overpayment_plan(inp.balc, inp.ovpay_amt),
+        example={"balc": "1000.00", "ovpay_amt": "200.00"},
+    )
+
+
 RULES = RuleBook(
     [
         filing_deadline_rule(),
@@ -264,5 +347,7 @@ RULES = RuleBook(
         benefit_restoration_rule(),
         deferral_period_rule(),
         transfer_deadlines_rule(),
+        account_interest_rule(),
+        overpayment_plan_rule(),
     ]
 )

@@ -36,7 +36,7 @@ def documents_router(app: CaseApplication) -> APIRouter:
     @router.get("/api/v1/cases/{case_id}/documents", responses=_ERRORS)
     def list_documents(case_id: UUID, who: CurrentActor) -> list[dict[str, Any]]:
         """The forms the process declares, and whether each can be printed now."""
-        view = _view(app, case_id, who.user_id)
+        view = case_view(app, case_id, who.user_id)
         p = app.definition(view.process_id)
         ready = {d.name for d in available_documents(p.documents, view)}
         return [{"name": d.name, "title_zh": d.title_zh, "available": d.name in ready} for d in p.documents]
@@ -47,7 +47,7 @@ def documents_router(app: CaseApplication) -> APIRouter:
     )
     def issue_document(case_id: UUID, name: str, who: CurrentActor) -> Response:
         """Print a form with the case's data, 受理号 and 校验码; the history records its SM3 digest."""
-        view = _view(app, case_id, who.user_id)
+        view = case_view(app, case_id, who.user_id)
         spec = document_named(app.definition(view.process_id).documents, name, view)
         content = document_content(spec, view)
         pdf = render_pdf(content)
@@ -63,7 +63,8 @@ def documents_router(app: CaseApplication) -> APIRouter:
     return router
 
 
-def _view(app: CaseApplication, case_id: UUID, user_id: str) -> CaseView:
+def case_view(app: CaseApplication, case_id: UUID, user_id: str) -> CaseView:
+    """The case as a form sees it, printed now by `user_id`."""
     case = app.get_case(case_id)
     p = app.definition(case.process_id)
     return CaseView(

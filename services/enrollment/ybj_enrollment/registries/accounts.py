@@ -33,6 +33,10 @@ class Movement(BaseModel):
     on: date
     summary: str = Field(default="", max_length=200, description="摘要")
     insutype: str = "310"
+    # 清退/转出 of the whole account (P016, P017): the amount must be the whole balance, neither more nor less.
+    whole: bool = Field(default=False, description="整户支出：金额须等于账户余额")
+    # The line's own particulars, e.g. 注入类型、定额标志 (P012), 参保所属医保区划、开始时间、结束时间 (P013).
+    detail: dict[str, str] = Field(default_factory=dict, description="明细")
 
 
 class Freeze(BaseModel):
@@ -41,6 +45,15 @@ class Freeze(BaseModel):
     psn_no: str = Field(min_length=1, max_length=30)
     on: date
     reason: str = Field(default="", max_length=200)
+    # 一次性清退 (P017) freezes the account unless an earlier case (P018 扣款) already did: then nothing changes.
+    if_not_frozen: bool = Field(default=False, description="已冻结则不再冻结")
+
+
+class BalanceCheck(BaseModel):
+    """核对余额: the balance a case was decided on (P018 扣款或追缴) must still be the account's."""
+
+    psn_no: str = Field(min_length=1, max_length=30)
+    balc: int = Field(ge=0, strict=True, description="个人账户余额（分）")
 
 
 def _open(state: dict[str, Any], psn_no: str) -> None:
@@ -65,12 +78,22 @@ def _move(state: dict[str, Any], args: dict[str, Any]) -> None:
             f"{kind} of {amount} fen exceeds the balance of {state['balance']} fen",
             "amount",
         )
+    if kind in OUTFLOWS and args.get("whole") and amount != state["balance"]:
+        raise refuse(
+            "NOT_WHOLE_BALANCE",
+            f"{KIND_ZH[kind]}应为账户全部余额 {state['balance'] / 100:.2f} 元，而非 {amount / 100:.2f} 元",
+            f"a {kind} of the whole account must be the balance of {state['balance']} fen, not {amount} fen",
+            "amount",
+        )
     state["balance"] += -amount if kind in OUTFLOWS else amount
-    state["entries"].append({**args, "kind_zh": KIND_ZH[kind], "balance_after": state["balance"]})
+    line = {k: v for k, v in args.items() if k not in ("whole", "detail") or v}  # defaults left out of the statement
+    state["entries"].append({**line, "kind_zh": KIND_ZH[kind], "balance_after": state["balance"]})
 
 
 def _freeze(state: dict[str, Any], args: dict[str, Any]) -> None:
     _open(state, args["psn_no"])
+    if state["frozen"] and args.get("if_not_frozen"):
+        return
     if state["frozen"]:
         raise refuse("ACCOUNT_FROZEN", "个人账户已冻结", "the account is already frozen", "psn_no")
     state.update(frozen=True, frozen_on=args["on"], frozen_rea=args["reason"])
@@ -83,6 +106,17 @@ def _unfreeze(state: dict[str, Any], args: dict[str, Any]) -> None:
     state.update(frozen=False, frozen_on=None, frozen_rea=None)
 
 
+def _check_balance(state: dict[str, Any], args: dict[str, Any]) -> None:
+    # Changes nothing, so records nothing: the balance staff read when they decided is still the account's.
+    if state.get("balance") != args["balc"]:
+        raise refuse(
+            "BALANCE_CHANGED",
+            f"个人账户余额为 {state.get('balance', 0) / 100:.2f} 元，与办理时的 {args['balc'] / 100:.2f} 元不一致",
+            f"the balance is {state.get('balance', 0)} fen, not the {args['balc']} fen the case was decided on",
+            "balc",
+        )
+
+
 ACCOUNTS = Registry(
     "account",
     "个人账户",
@@ -90,6 +124,7 @@ ACCOUNTS = Registry(
         "move": Op("个人账户收支", "AccountEntryRecorded", Movement, _move),
         "freeze": Op("冻结个人账户", "AccountFrozen", Freeze, _freeze),
         "unfreeze": Op("解冻个人账户", "AccountUnfrozen", Freeze, _unfreeze),
+        "check_balance": Op("核对个人账户余额", "AccountBalanceChecked", BalanceCheck, _check_balance),
     },
     frozenset({"move", "freeze"}),
 )

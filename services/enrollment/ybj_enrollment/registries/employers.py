@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ybj_enrollment.registries.codes import DEREGISTERED, MERGED, NORMAL, PAUSED, refuse
+from ybj_enrollment.registries.codes import DEREGISTERED, INSUTYPE_ZH, MERGED, NORMAL, PAUSED, Insutype, refuse
 from ybj_kernel.domain.registry import Op, Registry
 from ybj_kernel.domain.validation import Admdvs, Uscc
+from ybj_kernel.errors import NotFound
 
 
 class EmployerInfo(BaseModel):
@@ -112,7 +113,12 @@ def _change_uscc(state: dict[str, Any], args: dict[str, Any]) -> None:
 
 def _change_legrep(state: dict[str, Any], args: dict[str, Any]) -> None:
     _open_only(state)
-    state.update({k: v for k, v in args.items() if v is not None})
+    changes = {k: v for k, v in args.items() if v is not None}
+    if all(state.get(k) == v for k, v in changes.items()):
+        raise refuse(
+            "NOTHING_CHANGES", "法定代表人信息未变化", "the legal representative is unchanged", "legrep_certno"
+        )
+    state.update(changes)
 
 
 def _lineage(state: dict[str, Any], args: dict[str, Any]) -> None:
@@ -156,6 +162,46 @@ def _deregister(state: dict[str, Any], args: dict[str, Any]) -> None:
     state.update(status=DEREGISTERED, **args)
 
 
+class Deferral(BaseModel):
+    """缓缴认定 (E07): 缓缴险种, 开始年月 … 结束年月 (both included), 缓交类型, 认定方向, 认定类型, and the approvers."""
+
+    insutype: Insutype
+    begn_ym: str = Field(pattern=r"^\d{4}(0[1-9]|1[0-2])$")
+    end_ym: str = Field(pattern=r"^\d{4}(0[1-9]|1[0-2])$")
+    defer_type: str = Field(min_length=1, max_length=6)
+    idet_dir: str = Field(min_length=1, max_length=6)
+    idet_type: str = Field(min_length=1, max_length=6)
+    approved_by: list[str] = Field(min_length=1, description="审查批准的领导")
+
+
+def _record_deferral(state: dict[str, Any], args: dict[str, Any]) -> None:
+    _open_only(state)
+    if args["end_ym"] < args["begn_ym"]:  # YYYYMM strings order as the months do
+        raise refuse("PERIOD_REVERSED", "结束年月不能早于开始年月", "end_ym is before begn_ym", "end_ym")
+    deferrals: dict[str, Any] = state.setdefault("deferrals", {})
+    for held in deferrals.values():
+        if (
+            held["insutype"] == args["insutype"]
+            and held["begn_ym"] <= args["end_ym"]
+            and args["begn_ym"] <= held["end_ym"]
+        ):
+            raise refuse(
+                "DEFERRAL_OVERLAPS",
+                f"该单位{INSUTYPE_ZH.get(held['insutype'], held['insutype'])}已有缓缴认定"
+                f"（{held['begn_ym']}至{held['end_ym']}），期间不能重叠",
+                f"the unit already has a {held['insutype']} deferral from {held['begn_ym']} to {held['end_ym']}",
+                "begn_ym",
+            )
+    deferrals[f"{args['insutype']}:{args['begn_ym']}"] = args
+
+
+def _check_exists(state: dict[str, Any], args: dict[str, Any]) -> None:
+    # Opens nothing: on an empty state (no such unit, or one never in effect) it always refuses, naming emp_no.
+    # It is listed among `creates` only so that a missing entry reaches this check rather than a generic error.
+    if state.get("status") is None:
+        raise NotFound("EMPLOYER_NOT_FOUND", "没有该单位编号的参保单位", "no employer with this emp_no", "emp_no")
+
+
 def _check_open(state: dict[str, Any], args: dict[str, Any]) -> None:
     _open_only(state)
     if state.get("status") == PAUSED:
@@ -178,6 +224,9 @@ EMPLOYERS = Registry(
         "deregister": Op("单位注销", "UnitDeregistered", Deregistration, _deregister),
         # A check that changes nothing (and so records nothing): the unit is registered and open.
         "check_open": Op("单位在册正常", "EmployerChecked", None, _check_open),
+        "record_deferral": Op("单位缓缴认定", "ContributionDeferralGranted", Deferral, _record_deferral),
+        # Records nothing either: the unit is on the register, whatever its status (P014 查询).
+        "check_exists": Op("单位在册", "EmployerFound", None, _check_exists),
     },
-    frozenset({"register"}),
+    frozenset({"register", "check_exists"}),  # check_exists never opens an entry: see _check_exists
 )

@@ -10,6 +10,7 @@ import pytest
 
 from tests.unit.gwt import SERVICE_APPS, Scenario, given, staff
 from ybj_kernel.domain.actions import available, positions
+from ybj_kernel.domain.deadlines import WorkingDays
 from ybj_kernel.domain.definition_checks import DefinitionError, check_definition
 from ybj_kernel.domain.engine import Command, decide
 from ybj_kernel.domain.process import COMPLETED, ExtraAction, ProcessDefinition, Stage
@@ -144,6 +145,14 @@ def _stage(key: str, **changes: Any) -> Stage:
             {"extra_terminal_stages": frozenset({"revoked"})},
             r"extra_terminal_stages: no extra action leads to 'revoked'",
         ),
+        (
+            {"stages": (_stage("accept"), _stage("reply", due=WorkingDays(5), due_from="acpt_date"))},
+            r"stages\[1\] \(reply\)\.due_from: 'acpt_date' is not a field of an earlier stage's input",
+        ),
+        (
+            {"stages": (_stage("accept"), _stage("reply", due_from="acpt_date"))},
+            r"stages\[1\] \(reply\)\.due_from: .*has no deadline",
+        ),
     ],
     ids=[
         "duplicate key",
@@ -154,6 +163,8 @@ def _stage(key: str, **changes: Any) -> Stage:
         "to_stage not terminal",
         "key not snake_case",
         "orphan terminal stage",
+        "clock from an unknown field",
+        "clock start without a deadline",
     ],
 )
 def test_a_faulty_definition_is_refused_at_load_naming_process_and_field(change: dict[str, Any], message: str) -> None:

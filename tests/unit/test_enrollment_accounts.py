@@ -242,6 +242,30 @@ def test_transfer_due_dates_across_national_day_agree_with_the_trial() -> None:
     assert statement(account(app))[0]["on"] == "2026-10-22"
 
 
+def test_papers_keyed_in_late_count_their_clocks_from_the_dates_they_bear() -> None:
+    clock = [date(2026, 10, 15)]  # keyed in after 国庆, for an application accepted before it
+    app = application_on(clock)
+    s = Scenario(app, app.definition("P016"))
+    applied = {
+        "certno": CERTNO,
+        "psn_name": "陈晶",
+        "trans_dir": "2",
+        "out_admdvs": "530102",
+        "in_admdvs": "520102",
+        "acpt_date": "2026-09-28",
+    }
+    s.when(CLERK, "create", applied).then(events=["TransferApplicationAccepted"], stage="issue_contact_letter")
+    assert s.case_id is not None
+    assert app.get_case(s.case_id).due_on == "2026-10-10"  # already overdue on the day it is keyed in
+    s.when(IN_AGENCY, "issue_contact_letter", {"ctc_letter_no": "LXH-2", "ctc_letter_date": "2026-10-09"}).then(
+        events=["ContactLetterIssued"], stage="issue_info_sheet"
+    )
+    assert app.get_case(s.case_id).due_on == "2026-10-22"
+    s.when(IN_AGENCY, "step_back", comment="联系函日期有误").then(events=["SteppedBack"], stage="issue_contact_letter")
+    future = {"ctc_letter_no": "LXH-2", "ctc_letter_date": "2026-10-16"}
+    s.when(IN_AGENCY, "issue_contact_letter", future).then_refused("INVALID_FIELD", "ctc_letter_date")
+
+
 def test_a_transfer_out_moves_the_whole_account_and_prints_the_enrollment_certificate() -> None:
     s = given("P016", at=COMPLETED)
     assert lines(s.app)[-1] == ("转出", 100000, 0)

@@ -45,6 +45,7 @@ def check_definition(p: ProcessDefinition) -> None:
         if stage.key in keys[:i]:
             fail(f"{where}.key", f"stage key {stage.key!r} is used more than once")
         _check_stage(stage, where, fail)
+        _check_clock(p.stages[:i], stage, where, fail)
         if stage.key in TERMINAL_STAGES or stage.key in p.extra_terminal_stages:
             fail(f"{where}.key", f"{stage.key!r} is the name of a terminal stage")
     _check_paths_and_lists(p, fail)
@@ -97,6 +98,16 @@ def _check_stage(stage: Stage, where: str, fail: _Fail) -> None:
     _check_roles(stage.roles, f"{where}.roles", fail)
     if stage.unique is not None and stage.input is not None and stage.unique.field not in stage.input.model_fields:
         fail(f"{where}.unique.field", f"{stage.unique.field!r} is not a field of {stage.input.__name__}")
+
+
+def _check_clock(earlier: tuple[Stage, ...], stage: Stage, where: str, fail: _Fail) -> None:
+    """A clock counted from a date in the case's data needs a deadline and a field an earlier stage takes."""
+    if not stage.due_from:
+        return
+    if stage.due is None:
+        fail(f"{where}.due_from", "names where the clock starts, but the stage has no deadline (due)")
+    if not any(s.input is not None and stage.due_from in s.input.model_fields for s in earlier):
+        fail(f"{where}.due_from", f"{stage.due_from!r} is not a field of an earlier stage's input")
 
 
 def _check_roles(roles: tuple[str, ...], where: str, fail: _Fail, *, allow_empty: bool = False) -> None:

@@ -98,4 +98,6 @@ def _stage(s: Stage) -> dict[str, Any]:
         described["requires_materials"] = True
     if s.due is not None:
         described["due"] = describe_deadline(s.due)
+        if s.due_from:
+            described["due"]["from_field"] = s.due_from
     return described

@@ -133,7 +133,7 @@ def decide_registration(
         values,
         _claim_of(opening, values),
         _materials(p, materials),
-        _due(p, stage_to, today),
+        _due(p, stage_to, today, values),
         _effects(p, stage_to, values, chosen),
     )
 
@@ -212,7 +212,7 @@ def _complete(
         values,
         layer=STAGE_LAYER,
         claim=_claim_of(a.stage, merged),
-        due_on=_due(p, a.to_stage, today),
+        due_on=_due(p, a.to_stage, today, merged),
         effects=_effects(p, a.to_stage, merged, case.variant),
     )
 
@@ -232,7 +232,7 @@ def _move(
         comment,
         {},
         layer,
-        due_on=_due(p, a.to_stage, today),
+        due_on=_due(p, a.to_stage, today, case.data),
         effects=effects,
     )
 
@@ -240,7 +240,7 @@ def _move(
 def _step_back(
     p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
 ) -> Decision:
-    due = _due(p, a.to_stage, today)
+    due = _due(p, a.to_stage, today, case.data)
     if a.stage is None:  # back from a rejection or an extra terminal action: no step's data to withdraw
         return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, due_on=due)
     claim = _claim_of(a.stage, case.data)
@@ -375,12 +375,15 @@ def _materials(p: ProcessDefinition, names: Sequence[object]) -> tuple[str, ...]
     return tuple(str(n) for n in names)
 
 
-def _due(p: ProcessDefinition, stage_key: str, today: date) -> str | None:
-    """The 时限 of the stage a case reaches today (ISO date), or None."""
+def _due(p: ProcessDefinition, stage_key: str, today: date, data: Mapping[str, Any]) -> str | None:
+    """The 时限 of the stage a case reaches today (ISO date), or None; counted from `due_from`'s date when set."""
     if p.is_terminal(stage_key):
         return None
-    deadline = p.stage(stage_key).due
-    return due_on(today, deadline).isoformat() if deadline is not None else None
+    stage = p.stage(stage_key)
+    if stage.due is None:
+        return None
+    start = data.get(stage.due_from) if stage.due_from else None
+    return due_on(date.fromisoformat(str(start)) if start else today, stage.due).isoformat()
 
 
 def _effects(p: ProcessDefinition, stage_to: str, data: Mapping[str, Any], variant: str | None) -> tuple[Effect, ...]:

@@ -83,6 +83,9 @@ class Stage:
     requires_materials: bool = False
     # 时限: how long the stage may take once the case reaches it (deadlines.py), None: no limit.
     due: Deadline | None = None
+    # The field of the case's data whose date starts the clock (「受理后5个工作日内」 counts from 受理日期, which may be
+    # earlier than the day the case reaches the stage); empty: the day the case reaches the stage.
+    due_from: str = ""
 
     def __post_init__(self) -> None:
         if self.review and not self.reject_event:

@@ -1,9 +1,10 @@
 """P016 参保人员个人账户转移: 受理 → 《联系函》 → 《信息表》 with the account's funds → 办结, on working-day clocks.
 
 The three clocks are the rule `transfer_deadlines`' policy (5, 10 and 5 working days, 法定节假日 skipped and 调休
-counted), declared as the stages' deadlines, so a case's 时限 and a trial agree. Each clock starts when the case
-reaches the stage, i.e. when the previous paper was issued on the platform (「有条件的可通过平台…进行信息传递」):
-the trial's received-on dates are those days.
+counted), declared as the stages' deadlines, so a case's 时限 and a trial agree. Each clock counts from the date
+its paper says (「受理后」: the 受理日期; 「收到《联系函》后」: the 联系函's date; 「收到《信息表》…后」: the 信息表's
+date), which defaults to the day it is entered and may be earlier when the paper was received before it was keyed
+in (papers pass through the platform the day they are issued: 「有条件的可通过平台…进行信息传递」).
 
 The 转出地 either 划转 the whole account or pays it out in one sum (一次性清退). At completion the account records
 it: 转出 (or 清退) of the whole balance when this platform holds the account, 转入 of the funds received when it is
@@ -53,6 +54,12 @@ class TransferApplication(PersonLookup):
     )
     out_admdvs: Admdvs = Field(description="转出地医保区划")
     in_admdvs: Admdvs = Field(description="转入地医保区划")
+    acpt_date: date | None = Field(default=None, validate_default=True, description="受理日期（缺省为今天）")
+
+    @field_validator("acpt_date", mode="after")
+    @classmethod
+    def _acpt_date(cls, value: date | None, info: ValidationInfo) -> date:
+        return _on_or_before_today(value, info, "受理日期")
 
     @field_validator("in_admdvs")
     @classmethod
@@ -66,12 +73,23 @@ class ContactLetter(BaseModel):
     """转入地经办机构生成并发出《联系函》."""
 
     ctc_letter_no: str = Field(min_length=1, max_length=40, description="《联系函》编号")
+    ctc_letter_date: date | None = Field(
+        default=None, validate_default=True, description="《联系函》发出日期（缺省为今天）"
+    )
+
+    @field_validator("ctc_letter_date", mode="after")
+    @classmethod
+    def _ctc_letter_date(cls, value: date | None, info: ValidationInfo) -> date:
+        return _on_or_before_today(value, info, "《联系函》发出日期")
 
 
 class InfoSheet(BaseModel):
     """转出地经办机构生成、发出《信息表》(参保及缴费信息) and 划转 or 一次性清退 the account's funds."""
 
     info_sheet_no: str = Field(min_length=1, max_length=40, description="《信息表》编号")
+    info_sheet_date: date | None = Field(
+        default=None, validate_default=True, description="《信息表》发出日期（缺省为今天）"
+    )
     emp_name: str = Field(min_length=1, max_length=200, description="参保单位")
     begndate: date = Field(description="参保开始日期")
     enddate: date = Field(description="参保终止日期")
@@ -94,6 +112,11 @@ class InfoSheet(BaseModel):
     @classmethod
     def _trans_date(cls, value: date | None, info: ValidationInfo) -> date:
         return _on_or_before_today(value, info, "资金划转日期")
+
+    @field_validator("info_sheet_date", mode="after")
+    @classmethod
+    def _info_sheet_date(cls, value: date | None, info: ValidationInfo) -> date:
+        return _on_or_before_today(value, info, "《信息表》发出日期")
 
 
 class Completion(BaseModel):
@@ -183,6 +206,7 @@ P016 = ProcessDefinition(
             "ContactLetterIssued",
             input=ContactLetter,
             due=CLOCKS.contact_letter,
+            due_from="acpt_date",
             example={"ctc_letter_no": "LXH5301022026000123"},
         ),
         Stage(
@@ -192,6 +216,7 @@ P016 = ProcessDefinition(
             "InfoSheetIssued",
             input=InfoSheet,
             due=CLOCKS.info_sheet,
+            due_from="ctc_letter_date",
             example={
                 "info_sheet_no": "XXB5201022026000456",
                 "emp_name": "贵阳云岩数智科技有限公司",
@@ -210,6 +235,7 @@ P016 = ProcessDefinition(
             input=Completion,
             checks=(funds_arrived,),
             due=CLOCKS.completion,
+            due_from="info_sheet_date",
             example={"arvl_amt": "1000.00"},
         ),
     ),

@@ -1,0 +1,287 @@
+"""A unit and its employee through the year, end to end on real Kafka and PostgreSQL, through the public API only.
+
+Registered (P001), enrolled (P002), wages declared (P007), contributions suspended and stepped back (P006), arrears
+paid with the late fee and restoration computed (P011), the account injected (P012) and withdrawn (P017), a transfer
+(P016) whose due dates cross a public holiday, and a unit merged into another with its people moved (P005).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.integration.conftest import Api, valid_certno
+from ybj_enrollment.processes.p001_employer_registration import EXAMPLE as EMPLOYER
+from ybj_enrollment.registries.codes import emp_no_for, psn_no_for
+from ybj_kernel.domain.identity import uscc_check_char
+
+REG = ("gy-reg-11", "registrar", "520000")
+REG2 = ("gy-reg-12", "registrar", "520000")
+REVIEWER = ("gy-rev-11", "second_reviewer", "520000")
+SYSTEM = ("ybj-system", "system", "520000")
+IN_AGENCY = ("zy-agency-1", "transfer_in_agency", "520000")
+OUT_AGENCY = ("zy-agency-2", "transfer_out_agency", "520000")
+READER = ("gy-aud-11", "oversight", "520000")
+
+
+def _uscc() -> str:
+    first17 = f"915201{random.randint(0, 10**11 - 1):011d}"
+    return first17 + uscc_check_char(first17)
+
+
+def _certno() -> str:
+    """A woman born in 1988 on a random day (an even 17th digit)."""
+    return valid_certno(f"5201021988{random.randint(1, 12):02d}{random.randint(10, 28)}{random.randint(0, 49) * 2:03d}")
+
+
+def _employer(api: Api, name: str) -> str:
+    uscc = _uscc()
+    done = api.create("P001", {**EMPLOYER, "uscc": uscc, "emp_name": name}, REG)
+    assert (done.status_code, done.json()["stage"]) == (201, "completed"), done.text
+    return emp_no_for(uscc, str(EMPLOYER["admdvs"]))
+
+
+def _employee(api: Api, emp_no: str, certno: str) -> str:
+    data = {
+        "emp_no": emp_no,
+        "emp_name": "贵阳云岩数智科技有限公司",
+        "emp_mgt_type": "01",
+        "certno": certno,
+        "psn_name": "陈静",
+        "gend": "2",
+        "brdy": f"{certno[6:10]}-{certno[10:12]}-{certno[12:14]}",
+        "fir_work_date": "2012-07-01",
+        "decl_wage": "6500.00",
+        "emp_fom": "01",
+        "hired_on": "2026-11-25",
+        "begndate": "2026-12-01",
+    }
+    done = api.create("P002", data, REG)
+    assert (done.status_code, done.json()["stage"]) == (201, "completed"), done.text
+    return psn_no_for(certno)
+
+
+def _read(api: Api, path: str, ready: Callable[[dict[str, Any]], bool], timeout: float = 15.0) -> dict[str, Any]:
+    """GET a registry read until it shows what the last command did (the read side follows Kafka)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.client.get(path, headers=api.headers(READER))
+        if response.status_code == 200 and ready(body := response.json()):
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never showed the change: {response.status_code} {response.text[:500]}")
+        time.sleep(0.1)
+
+
+def _events(api: Api, registry: str, key: str, count: int) -> list[str]:
+    history = _read(api, f"/api/v1/registries/{registry}/{key}/history", lambda h: len(h) >= count)  # type: ignore[arg-type]
+    return [h["event"] for h in history]  # type: ignore[attr-defined]
+
+
+def _case(api: Api, case_id: str, version: int) -> dict[str, Any]:
+    return api.wait_visible(case_id, version)
+
+
+def test_an_employee_through_wages_suspension_and_arrears(api: Api) -> None:
+    emp_no = _employer(api, "贵阳筑城精工有限公司")
+    certno = _certno()
+    psn_no = _employee(api, emp_no, certno)
+
+    # P007 单位征缴基数申报: the declared wage becomes the month's base, in fen.
+    declared = api.create(
+        "P007",
+        {
+            "certno": certno,
+            "emp_no": emp_no,
+            "emp_name": "贵阳筑城精工有限公司",
+            "ym": "202612",
+            "decl_wage": "7321.45",
+        },
+        REG,
+    )
+    assert (declared.status_code, declared.json()["stage"]) == (201, "completed"), declared.text
+    person = _read(api, f"/api/v1/persons/{psn_no}", lambda p: "310:202612" in p["state"].get("bases", {}))
+    assert person["state"]["bases"]["310:202612"] == 732145
+
+    # P006 暂停缴费, then stepped back: the relation is as it was, and both moves are in the person's history.
+    suspended = api.client.post(
+        "/api/v1/cases",
+        json={
+            "process": "P006",
+            "variant": "suspend",
+            "data": {"certno": certno, "paus_date": "2026-12-05", "paus_rea": "单位停产"},
+        },
+        headers=api.headers(REG),
+    )
+    assert (suspended.status_code, suspended.json()["stage"]) == (201, "completed"), suspended.text
+    _read(api, f"/api/v1/persons/{psn_no}", lambda p: p["state"]["relations"]["310"]["status"] == "suspended")
+    back = api.step(suspended.json(), REG2, "step_back", comment="暂停日期填错")
+    assert back["stage"] == "suspend_contribution"
+    restored = _read(api, f"/api/v1/persons/{psn_no}", lambda p: p["state"]["relations"]["310"]["status"] == "active")
+    assert "paus_rea" not in restored["state"]["relations"]["310"]
+    history = _events(api, "person", psn_no, 4)
+    assert history[-2:] == ["ContributionSuspended", "ChangeReverted"]
+
+    # P011 单位欠费补缴: the case's late fee is the trial's, to the fen, and the months are recorded paid.
+    arrears = {
+        "certno": certno,
+        "emp_no": emp_no,
+        "emp_name": "贵阳筑城精工有限公司",
+        "begn_ym": "202610",
+        "end_ym": "202610",
+        "due_amt": "1234.57",
+        "paid_on": "2026-12-05",
+    }
+    paid = api.create("P011", arrears, REG)
+    assert (paid.status_code, paid.json()["stage"]) == (201, "completed"), paid.text
+    view = _case(api, paid.json()["case_id"], paid.json()["version"])
+    month = view["data"]["months"][0]
+    trial = api.client.post(
+        "/api/v1/rules/late_fee/trial",
+        json={"arrears_amount": "1234.57", "arrears_date": month["arrears_date"], "pay_date": "2026-12-05"},
+    ).json()
+    assert (month["days"], month["late_fee"]) == (trial["days"], trial["late_fee"])
+    assert view["data"]["late_fee_total"] == trial["late_fee"]
+    assert view["data"]["benefit_restoration"]["restored_from"] == "2027-01"
+    contributions = _read(
+        api, f"/api/v1/persons/{psn_no}/contributions", lambda c: any(r.get("ym") == "202610" for r in _rows(c))
+    )
+    row = next(r for r in _rows(contributions) if r.get("ym") == "202610")
+    assert (row["paid"], row["late_fee"]) == (123457, int(trial["late_fee"].replace(".", "")))
+
+
+def _rows(answer: Any) -> list[dict[str, Any]]:
+    """Contribution rows, whether the answer is a list or {items: [...]}."""
+    if isinstance(answer, dict):
+        answer = answer.get("items", answer.get("contributions", []))
+    return [r for r in answer if isinstance(r, dict)]
+
+
+def _balance(api: Api, psn_no: str, expected: int) -> dict[str, Any]:
+    return _read(api, f"/api/v1/persons/{psn_no}/account", lambda a: a.get("balance") == expected)
+
+
+def test_an_account_injected_twice_then_paid_out_whole_with_interest(api: Api) -> None:
+    emp_no = _employer(api, "贵阳黔灵医药有限公司")
+    certno = _certno()
+    psn_no = _employee(api, emp_no, certno)
+    unit = {"emp_no": emp_no, "emp_name": "贵阳黔灵医药有限公司", "certno": certno, "insutype": "310"}
+    for amount in ("1000.00", "234.56"):
+        injection = {**unit, "quota_flag": "1", "inject_type": "1", "inject_date": "2026-12-01", "inject_amt": amount}
+        done = api.create("P012", injection, REG)
+        assert (done.status_code, done.json()["stage"]) == (201, "completed"), done.text
+    _balance(api, psn_no, 123456)
+
+    # P017: terminated, registered, reviewed by someone else, interest settled by the system, added, paid out.
+    case = api.create(
+        "P017", {"certno": certno, "psn_name": "陈静", "stop_date": "2026-11-30", "stop_rea": "调往省外工作"}, REG
+    )
+    assert case.status_code == 201, case.text
+    withdrawal = {
+        "wdrw_rea": "2",  # 工作调动
+        "balc": "1234.56",
+        "bank_name": "中国工商银行贵阳云岩支行",
+        "bank_acct": "6222020200112345678",
+        "intr_begndate": "2026-01-01",
+    }
+    step = api.step(case.json(), REG, "register_withdrawal", withdrawal)
+    step = api.step(step, REVIEWER, "approve", comment="复核无误")
+    step = api.step(step, SYSTEM, "settle_interest", {"intr_enddate": "2026-11-30"})
+    settled = _case(api, step["case_id"], step["version"])["data"]["stl_intr_amt"]
+    wrong = api.act(step, REG, "add_interest", {"intr_amt": "9.99"})
+    assert (wrong.status_code, wrong.json()["code"], wrong.json()["field"]) == (422, "INTEREST_MISMATCH", "intr_amt")
+    done = api.step(step, REG, "add_interest", {"intr_amt": settled})
+    assert done["stage"] == "completed"
+
+    account = _balance(api, psn_no, 0)
+    interest = int(settled.replace(".", ""))
+    assert [(e["kind"], e["amount"]) for e in account["entries"][:2]] == [
+        ("refund", 123456 + interest),
+        ("interest", interest),
+    ]
+    person = _read(api, f"/api/v1/persons/{psn_no}", lambda p: p["state"]["relations"]["310"]["status"] == "terminated")
+    assert person["state"]["relations"]["310"]["enddate"] == "2026-11-30"
+
+
+def test_a_transfer_accepted_before_national_day_runs_on_working_day_clocks(api: Api) -> None:
+    certno = _certno()
+    applied = {
+        "certno": certno,
+        "psn_name": "陈静",
+        "trans_dir": "2",
+        "out_admdvs": "530102",
+        "in_admdvs": "520102",
+        "acpt_date": "2026-09-28",  # a paper application accepted on the Monday before 国庆, keyed in today
+    }
+    case = api.create("P016", applied, REG)
+    assert case.status_code == 201, case.text
+    view = _case(api, case.json()["case_id"], case.json()["version"])
+    trial = api.client.post(
+        "/api/v1/rules/transfer_deadlines/trial",
+        json={"accepted_on": "2026-09-28", "letter_received_on": "2026-10-09", "info_sheet_received_on": "2026-10-20"},
+    ).json()
+    assert view["due_on"] == trial["contact_letter_due"] == "2026-10-10"  # past 国庆, on its 调休 Saturday
+    overdue = api.client.get(
+        "/api/v1/cases", params={"process": "P016", "overdue": "true"}, headers=api.headers(READER)
+    ).json()
+    assert case.json()["case_id"] in {c["case_id"] for c in overdue["items"]}
+
+    letter = api.step(
+        case.json(), IN_AGENCY, "issue_contact_letter", {"ctc_letter_no": "LXH-9", "ctc_letter_date": "2026-10-09"}
+    )
+    assert _case(api, letter["case_id"], letter["version"])["due_on"] == trial["info_sheet_due"] == "2026-10-22"
+    sheet = {
+        "info_sheet_no": "XXB-9",
+        "info_sheet_date": "2026-10-20",
+        "emp_name": "昆明滇池贸易有限公司",
+        "begndate": "2020-01-01",
+        "enddate": "2026-09-30",
+        "pay_months": 81,
+        "acct_trans_type": "1",
+        "trans_amt": "3456.78",
+    }
+    sent = api.step(letter, OUT_AGENCY, "issue_info_sheet", sheet)
+    assert _case(api, sent["case_id"], sent["version"])["due_on"] == trial["completion_due"] == "2026-10-27"
+    done = api.step(sent, IN_AGENCY, "complete_transfer", {"arvl_amt": "3456.78"})
+    assert done["stage"] == "completed"
+    _balance(api, psn_no_for(certno), 345678)
+
+
+def test_a_unit_merged_into_another_takes_its_people_with_it(api: Api) -> None:
+    survivor = _employer(api, "贵阳南明康养集团有限公司")
+    absorbed = _employer(api, "贵阳南明康养护理站")
+    certno = _certno()
+    psn_no = _employee(api, absorbed, certno)
+    merger = {
+        "emp_no": survivor,
+        "emp_name": "贵阳南明康养集团有限公司",
+        "merged_emp_no": absorbed,
+        "merged_emp_name": "贵阳南明康养护理站",
+        "merge_date": "2026-12-01",
+        "psn_nos": [psn_no],
+    }
+    done = api.client.post(
+        "/api/v1/cases", json={"process": "P005", "variant": "merge", "data": merger}, headers=api.headers(REG)
+    )
+    assert (done.status_code, done.json()["stage"]) == (201, "completed"), done.text
+    moved = _read(api, f"/api/v1/persons/{psn_no}", lambda p: p["state"]["relations"]["310"]["emp_no"] == survivor)
+    assert moved["state"]["relations"]["310"]["status"] == "active"
+    closed = _read(api, f"/api/v1/employers/{absorbed}", lambda e: e["state"]["status"] == "merged")
+    assert closed["state"]["merged_into"] == survivor
+    kept = _read(api, f"/api/v1/employers/{survivor}", lambda e: absorbed in e["state"].get("merged_from", []))
+    assert kept["state"]["status"] == "normal"
+
+    # Nothing merges into a 注销 unit: the refusal names the field, and nobody moves.
+    gone = _employer(api, "贵阳南明旧址服务部")
+    closing = {"emp_no": gone, "emp_name": "贵阳南明旧址服务部", "dereg_date": "2026-12-02", "dereg_rea": "歇业"}
+    closed_case = api.client.post(
+        "/api/v1/cases", json={"process": "P005", "variant": "deregister", "data": closing}, headers=api.headers(REG)
+    )
+    assert closed_case.status_code == 201, closed_case.text
+    into_closed = {**merger, "emp_no": gone, "emp_name": "贵阳南明旧址服务部", "merged_emp_no": survivor}
+    refused = api.client.post(
+        "/api/v1/cases", json={"process": "P005", "variant": "merge", "data": into_closed}, headers=api.headers(REG)
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "EMPLOYER_DEREGISTERED"), refused.text

@@ -23,3 +23,6 @@ GROUP_COMMIT_SIZE = Histogram(
     ["service"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 100),
 )
+# The last year the working-day calendar knows the official holidays of: alert when December comes and it is still
+# this year (deadlines reaching into the next year are refused until its schedule is added; deploy/calendar).
+CALENDAR_LAST_YEAR = Gauge("ybj_calendar_last_year", "Last year covered by the working-day calendar", ["service"])

@@ -50,11 +50,15 @@ class WorkingDayCalendar:
         self._last = max(chinese_calendar.holidays).year
         self._extra: dict[int, YearSchedule] = {}
         for schedule in extra_years:
-            if self._first <= schedule.year <= self._last:
-                raise ValueError(f"YearSchedule {schedule.year}: the package already covers {schedule.year}")
-            if schedule.year in self._extra:
-                raise ValueError(f"YearSchedule {schedule.year} is given twice")
-            self._extra[schedule.year] = schedule
+            self.add_year(schedule)
+
+    def add_year(self, schedule: YearSchedule) -> None:
+        """Carry a year the package does not (yet) cover, from its official notice; done once, at start."""
+        if self._first <= schedule.year <= self._last:
+            raise ValueError(f"YearSchedule {schedule.year}: the package already covers {schedule.year}")
+        if schedule.year in self._extra:
+            raise ValueError(f"YearSchedule {schedule.year} is given twice")
+        self._extra[schedule.year] = schedule
 
     def covered_years(self) -> tuple[int, ...]:
         """Every year this calendar can answer for, in order."""

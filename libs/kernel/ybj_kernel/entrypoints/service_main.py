@@ -14,6 +14,7 @@ import uvicorn
 from prometheus_client import start_http_server
 from psycopg_pool import ConnectionPool
 
+from ybj_kernel.adapters.calendar_file import install_schedules
 from ybj_kernel.adapters.eventstore import (
     RECONNECT_TIMEOUT_SECONDS,
     PostgresAcceptanceNumbers,
@@ -25,6 +26,7 @@ from ybj_kernel.application import CaseApplication
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys, platform_sm2_key
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.entrypoints.command_api import create_command_api
+from ybj_kernel.metrics import CALENDAR_LAST_YEAR
 from ybj_kernel.settings import Settings
 
 
@@ -43,6 +45,8 @@ def bootstrap(
             definitions or app_class.default_definitions(), acceptance, env=eventstore_env(settings.pg_dsn, schema)
         )
     reconnect_promptly(app)
+    years = install_schedules(settings.calendar_file)
+    CALENDAR_LAST_YEAR.labels(schema).set(years[-1])
     return app
 
 

@@ -57,15 +57,38 @@ class Seeder:
         who: tuple[str, str],
         data: dict[str, Any],
         steps: list[tuple[tuple[str, str], str, dict[str, Any], str | None]],
+        variant: str | None = None,
     ) -> dict[str, Any]:
         """Create (idempotently, by `key`) and apply the steps: ((user, role), action, data, comment)."""
-        ack = self._post("/api/v1/cases", {"process": process, "data": data}, who, {"Idempotency-Key": f"demo-{key}"})
+        body = {"process": process, "data": data, **({"variant": variant} if variant else {})}
+        ack = self._post("/api/v1/cases", body, who, {"Idempotency-Key": f"demo-{key}"})
         if ack["version"] == 1:
             for actor, action, step_data, comment in steps:
                 body = {"action": action, "expected_version": ack["version"], "data": step_data, "comment": comment}
                 ack = self._post(f"/api/v1/cases/{ack['case_id']}/actions", body, actor, {})
         self.created.append(ack)
         return ack
+
+    def walk_example(self, process: str, variant: str | None = None, stop_at: str | None = None) -> dict[str, Any]:
+        """A case of `process` on its stages' own examples (GET /api/v1/processes/{id}), up to `stop_at` or the end.
+
+        Each stage is done by a user of its first role, one user per role, so no review meets its own earlier step.
+        """
+        described = self.client.get(f"/api/v1/processes/{process}").json()
+        path = [st for st in described["stages"] if not st.get("variants") or variant in st["variants"]]
+
+        def who(stage: dict[str, Any]) -> tuple[str, str]:
+            role = str(stage["roles"][0])
+            return (f"gy-{role.replace('_', '-')}-01", role)
+
+        steps: list[Step] = []
+        for stage in path[1:]:
+            if stage["key"] == stop_at:
+                break
+            action = "approve" if stage.get("review") else stage["key"]
+            steps.append((who(stage), action, dict(stage.get("example") or {}), None))
+        key = f"{process.lower()}-{variant or 'example'}"
+        return self.case(key, process, who(path[0]), dict(path[0].get("example") or {}), steps, variant)
 
     def _post(self, path: str, body: dict[str, Any], who: tuple[str, str], headers: dict[str, str]) -> dict[str, Any]:
         auth = {"Authorization": f"Bearer {self.staff.token(*who)}", **headers}
@@ -125,6 +148,22 @@ def _enrollment(s: Seeder) -> None:
             (REG, "cancel", {}, "参保人申请撤消：已在外省参保"),
         ],
     )
+    # The example unit and its employee, the cases that change them, and some left waiting in the work queues.
+    for process, variant, stop_at in ENROLLMENT_WALKS:
+        s.walk_example(process, variant, stop_at)
+
+
+# (process, variant, stage the case is left waiting at; None: done) on the processes' own examples, in this order.
+ENROLLMENT_WALKS: list[tuple[str, str | None, str | None]] = [
+    ("P001", None, None),  # 单位参保登记: 贵阳云岩数智科技有限公司
+    ("P002", None, None),  # 城镇职工参保登记: 陈晶 under it
+    ("P007", None, None),  # 单位征缴基数申报
+    ("P012", "import", None),  # 个人账户注入
+    ("P006", "position", None),  # 职务变更
+    ("P010", None, "leader_approval"),  # 单位缓交认定, waiting for the leaders
+    ("P016", None, "issue_contact_letter"),  # 个人账户转移, waiting for the 转入地's 联系函
+    ("P017", None, "second_review"),  # 个人账户一次性清退, waiting for the second review
+]
 
 
 def _treatment(s: Seeder) -> None:

@@ -1,7 +1,9 @@
-"""The published contract of a domain service as an AsyncAPI 3.0 document, generated from its process definitions.
+"""The published contract of a domain service as an AsyncAPI 3.0 document, generated from its process definitions
+and its registries.
 
-Each message is one declared event of one process (`ProcessDefinition.events()`), so the document lists exactly
-what the relay can publish; the envelope schema is the one `envelope.py` writes.
+Each message is one declared event of one process (`ProcessDefinition.events()`) or one event of one registry (each
+operation's fact, and ChangeReverted), so the document lists exactly what the relay can publish; the envelope schemas
+are the ones `envelope.py` writes, and a registry event's `data.args` refers to its operation's argument schema.
 """
 
 from __future__ import annotations
@@ -9,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
 from ybj_kernel.domain.process import ProcessDefinition
-from ybj_kernel.envelope import event_type
+from ybj_kernel.domain.registry import REVERTED, Registry
+from ybj_kernel.envelope import event_type, registry_event_type
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -71,8 +77,97 @@ def envelope_schema(process: ProcessDefinition, events: Iterable[str]) -> dict[s
     }
 
 
-def asyncapi_document(service: str, topic: str, definitions: Iterable[ProcessDefinition]) -> dict[str, Any]:
-    """The AsyncAPI 3.0 document of one service's topic: one message per process and declared event."""
+def registry_envelope_schema(service: str, registry: Registry, event: str, args: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema of the envelope of one registry event (`args`: the schema of its operation's arguments)."""
+    return {
+        "type": "object",
+        "required": [
+            "specversion",
+            "id",
+            "source",
+            "type",
+            "subject",
+            "time",
+            "registry",
+            "entryid",
+            "entryversion",
+            "eventname",
+            "op",
+            "bycaseid",
+            "ineffect",
+            "data",
+        ],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": _STRING,
+            "source": {"const": f"/ybj/{service}"},
+            "type": {"const": registry_event_type(service, registry.name, event)},
+            "subject": {**_STRING, "description": "the entry's key (emp_no, psn_no …)"},
+            "time": {"type": "string", "format": "date-time"},
+            "datacontenttype": {"const": "application/json"},
+            "schemaversion": _STRING,
+            "registry": {"const": registry.name},
+            "entryid": _STRING,
+            "entryversion": {"type": "integer", "minimum": 1},
+            "eventname": {"const": event},
+            "op": {"enum": sorted(registry.ops)},
+            "bycaseid": {**_STRING, "description": "the case whose completion, step back or cancellation made it"},
+            "ineffect": {"type": "boolean"},
+            "data": {
+                "type": "object",
+                "required": ["args", "state"],
+                "properties": {
+                    "args": args,
+                    "state": {"type": "object", "description": "the entry's whole state after the event"},
+                },
+            },
+            "prevdigest": _STRING,
+            "digest": _STRING,
+        },
+    }
+
+
+def _registry_messages(service: str, registries: Iterable[Registry]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One message per registry and event, and the argument schemas they refer to (components/schemas)."""
+    registries = list(registries)
+    models: list[type[BaseModel]] = sorted(
+        {op.args for r in registries for op in r.ops.values() if op.args is not None}, key=lambda m: m.__qualname__
+    )
+    refs, defs = models_json_schema([(m, "serialization") for m in models], ref_template="#/components/schemas/{model}")
+    messages: dict[str, Any] = {}
+    for r in registries:
+        by_event: dict[str, list[str]] = {}
+        for key, op in r.ops.items():
+            by_event.setdefault(op.event, []).append(key)
+        for event, keys in by_event.items():
+            arg_models = {r.ops[k].args for k in keys}
+            only = next(iter(arg_models)) if len(arg_models) == 1 else None
+            args = refs[(only, "serialization")] if only is not None else {"type": "object"}
+            payload = registry_envelope_schema(service, r, event, args)
+            payload["properties"]["op"] = {"enum": sorted(keys)}
+            messages[f"{r.name}.{event}"] = {
+                "name": registry_event_type(service, r.name, event),
+                "title": f"{r.name_zh} {r.name}: {event}",
+                "summary": "、".join(r.ops[k].name_zh for k in keys),
+                "contentType": "application/json",
+                "payload": payload,
+            }
+        reverted = registry_envelope_schema(service, r, REVERTED, {"type": "null"})
+        messages[f"{r.name}.{REVERTED}"] = {
+            "name": registry_event_type(service, r.name, REVERTED),
+            "title": f"{r.name_zh} {r.name}: {REVERTED}",
+            "summary": "a case stepped back or cancelled: its change undone (`op` names it); the state as it was before",
+            "contentType": "application/json",
+            "payload": reverted,
+        }
+    return messages, dict(defs.get("$defs", {}))
+
+
+def asyncapi_document(
+    service: str, topic: str, definitions: Iterable[ProcessDefinition], registries: Iterable[Registry] = ()
+) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of one service's topic: one message per process and declared event, and one per
+    registry and event."""
     messages: dict[str, Any] = {}
     for p in definitions:
         events = [e.name for e in p.events()]
@@ -85,13 +180,16 @@ def asyncapi_document(service: str, topic: str, definitions: Iterable[ProcessDef
                 "contentType": "application/json",
                 "payload": {**payload, "properties": {**payload["properties"], "eventname": {"const": spec.name}}},
             }
+    entry_messages, schemas = _registry_messages(service, registries)
+    messages.update(entry_messages)
     return {
         "asyncapi": "3.0.0",
         "info": {"title": f"ybj {service} events", "version": "1"},
         "channels": {
             "events": {
                 "address": topic,
-                "description": "Every case event of the service, keyed by case id, as a CloudEvents 1.0 envelope.",
+                "description": "Every case event of the service, keyed by case id, and every event of its registries'"
+                " entries, keyed by entry id, as CloudEvents 1.0 envelopes.",
                 "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
             }
         },
@@ -102,5 +200,5 @@ def asyncapi_document(service: str, topic: str, definitions: Iterable[ProcessDef
                 "messages": [{"$ref": f"#/channels/events/messages/{name}"} for name in messages],
             }
         },
-        "components": {"messages": messages},
+        "components": {"messages": messages, **({"schemas": schemas} if schemas else {})},
     }

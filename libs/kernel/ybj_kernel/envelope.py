@@ -1,4 +1,4 @@
-"""The published contract: stored case events mapped to versioned CloudEvents 1.0 envelopes.
+"""The published contract: stored case and registry entry events mapped to versioned CloudEvents 1.0 envelopes.
 
 Other services and outside systems depend on this shape only, never on the stored event classes.
 """
@@ -14,11 +14,23 @@ ENVELOPE_VERSION = "1"
 _EVENT_NS = uuid5(NAMESPACE_URL, "urn:ybj:event")
 # `type` of every published case event: cn.ybj.<service>.case.<event name>.v<schema version>
 EVENT_TYPE = re.compile(r"^cn\.ybj\.(?P<service>[a-z]+)\.case\.(?P<event>[A-Za-z][A-Za-z0-9]*)\.v(?P<version>[0-9]+)$")
+# `type` of every published registry entry event: cn.ybj.<service>.<registry>.<event name>.v<schema version>
+REGISTRY_EVENT_TYPE = re.compile(
+    r"^cn\.ybj\.(?P<service>[a-z]+)\.(?!case\.)(?P<registry>[a-z][a-z0-9_]*)"
+    r"\.(?P<event>[A-Za-z][A-Za-z0-9]*)\.v(?P<version>[0-9]+)$"
+)
 
 
 def event_type(service: str, event_name: str) -> str:
     """Return the CloudEvents `type` of a service's case event (see EVENT_TYPE)."""
     return f"cn.ybj.{service}.case.{event_name}.v{ENVELOPE_VERSION}"
+
+
+def registry_event_type(service: str, registry: str, event_name: str) -> str:
+    """Return the CloudEvents `type` of a registry entry's event (see REGISTRY_EVENT_TYPE)."""
+    if registry == "case":
+        raise ValueError("a registry may not be named `case`: its events would read as case events")
+    return f"cn.ybj.{service}.{registry}.{event_name}.v{ENVELOPE_VERSION}"
 
 
 def event_id(case_id: UUID | str, version: int) -> str:
@@ -84,6 +96,45 @@ def to_envelope(
         "variant": stored.get("variant"),  # on the opening event: the sub-flow the case runs
         "dueon": stored.get("due_on"),  # the 时限 of the stage the case is now at (ISO date), if it has one
         "data": stored.get("data", {}),
+        "prevdigest": prev_digest.hex(),
+        "digest": digest.hex(),
+    }
+
+
+def to_registry_envelope(
+    service: str,
+    change: dict[str, Any],
+    prev_digest: bytes = b"",
+    digest: bytes = b"",
+) -> dict[str, Any]:
+    """Map one registry entry event to a CloudEvents envelope, with the entry's whole state after it.
+
+    `change` holds the entry's id, `registry`, `key`, `version`, `timestamp`, `event_name` (the operation's fact, or
+    ChangeReverted), `op`, `case_id` (the case whose completion, step back or cancellation made it), `args` (None
+    for a revert), `state` and `in_effect` after the event. A consumer keeps the entry by replacing its state with
+    each next version's; it never re-runs the registry's operations. Published on the service's topic keyed by the
+    entry's id, so that one entry's events stay in order.
+    """
+    entry_id = str(change["entry_id"])
+    version = int(change["version"])
+    timestamp: datetime = change["timestamp"]
+    return {
+        "specversion": "1.0",
+        "id": event_id(entry_id, version),
+        "source": f"/ybj/{service}",
+        "type": registry_event_type(service, change["registry"], change["event_name"]),
+        "subject": change["key"],
+        "time": timestamp.isoformat(),
+        "datacontenttype": "application/json",
+        "schemaversion": ENVELOPE_VERSION,
+        "registry": change["registry"],
+        "entryid": entry_id,
+        "entryversion": version,
+        "eventname": change["event_name"],
+        "op": change["op"],
+        "bycaseid": change["case_id"],  # not `caseid`: the stream is the entry's, the case only caused the change
+        "ineffect": change["in_effect"],
+        "data": {"args": change["args"], "state": change["state"]},
         "prevdigest": prev_digest.hex(),
         "digest": digest.hex(),
     }

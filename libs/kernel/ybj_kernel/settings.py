@@ -36,7 +36,15 @@ class Settings(BaseSettings):
     settlement_url: str = "http://127.0.0.1:8083"
     supervision_url: str = "http://127.0.0.1:8084"
     relay_batch_size: int = 200
+    # 批量 limits; the numbers are examples chosen for this deployment, not policy (README "Batches"): rows in one
+    # uploaded file, bytes of the upload, bytes its workbook unpacks to, and items in one batch of actions.
+    batch_max_rows: int = 20_000
+    batch_max_bytes: int = 20_000_000
+    batch_max_unpacked_bytes: int = 300_000_000
+    batch_max_actions: int = 500
     log_level: str = "INFO"
+    # Official holiday schedules for years the chinesecalendar package does not cover yet (deploy/calendar/README.md).
+    calendar_file: Path | None = None
 
     def public_key_path(self) -> Path:
         """Where the JWT verification key is (a mounted secret in production, .run/keys locally)."""

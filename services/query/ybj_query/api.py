@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import FastAPI, Query, Request
@@ -25,6 +25,7 @@ from ybj_kernel.entrypoints.http_common import (
 from ybj_kernel.errors import NotFound
 from ybj_query import reads
 from ybj_query.audit_routes import AccessRecorder, audit_router, refuse_oversight
+from ybj_query.batch_routes import XLSX, batch_router, work_queue
 from ybj_query.gateway import Gateway, ProcessRegistry, json_object, relayed
 from ybj_query.overdue import install_overdue_metric
 from ybj_query.passthrough import passthrough_router, service_in_read_model
@@ -106,11 +107,12 @@ def create_query_api(
         return relayed(response)
 
     api.include_router(passthrough_router(gateway, registry, engine))
+    api.include_router(batch_router(gateway, registry, engine, verifier))
 
     api.state.access = access = AccessRecorder(engine)
     api.include_router(audit_router(gateway, access, engine))
 
-    @api.get("/api/v1/cases")
+    @api.get("/api/v1/cases", response_model=None, responses=XLSX)
     def list_cases(
         who: CurrentActor,
         process: Annotated[str | None, Query(pattern=r"^P\d{3}$", description="流程编号 P001–P092")] = None,
@@ -121,11 +123,17 @@ def create_query_api(
         overdue: Annotated[
             bool, Query(description="只列超过环节时限的案件 / only cases past their stage's deadline")
         ] = False,
-    ) -> dict[str, Any]:
-        """The work queue (overdue cases first); `overdue=true` is the overdue queue."""
-        return reads.work_queue(
+        as_format: Annotated[
+            Literal["json", "xlsx"],
+            Query(alias="format", description="xlsx: every matching case (not one page) as an Excel workbook"),
+        ] = "json",
+    ) -> dict[str, Any] | Response:
+        """The work queue (overdue cases first); `overdue=true` is the overdue queue; `format=xlsx` exports it."""
+        return work_queue(
             engine,
+            registry,
             who.admdvs,
+            as_format,
             process=process,
             stage=stage,
             admdvs=admdvs,

@@ -1,4 +1,5 @@
-"""A projected batch's reads and writes straight on psycopg 3: COPY for new rows, one UPDATE for changed cases.
+"""A projected batch's reads and writes straight on psycopg 3: COPY for new rows, one UPDATE for changed cases (and
+one for changed registry entries).
 
 SQLAlchemy's multi-row INSERT … ON CONFLICT binds every value of every row in Python; COPY streams them in C,
 and the in-memory version check of `project_batch` already tells new rows from repeats. Should a row conflict
@@ -19,11 +20,13 @@ import psycopg
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, exc
 
-from ybj_query.models import SCHEMA, cases, history
+from ybj_query.models import SCHEMA, cases, history, registry_entries, registry_history
 
 HISTORY_COLUMNS = tuple(c.name for c in history.columns)
 CASE_COLUMNS = tuple(c.name for c in cases.columns)
-JSON_COLUMNS = frozenset({"data", "layers"})
+ENTRY_COLUMNS = tuple(c.name for c in registry_entries.columns)
+ENTRY_HISTORY_COLUMNS = tuple(c.name for c in registry_history.columns)
+JSON_COLUMNS = frozenset({"data", "layers", "state", "args", "emp_nos"})
 # What an event changes on a case it did not open, with the version read before the batch (to detect a race).
 CHANGED_COLUMNS = (
     "case_id",
@@ -49,6 +52,48 @@ _UPDATE = (
     " FROM unnest(%b::text[], %b::int[], %b::text[], %b::date[], %b::int[], %b::text[], %b::text[], %b::text[],"
     " %b::timestamptz[]) AS u(case_id, read_version, stage, due_on, version, data, layers, last_actor, updated_at)"
     " WHERE c.case_id = u.case_id AND c.version = u.read_version"
+)
+
+
+# A registry entry's row after its latest event in the batch, with the version read before it (to detect a race).
+CHANGED_ENTRY_COLUMNS = ("registry", "key", "read_version", *(c for c in ENTRY_COLUMNS if c not in ("registry", "key")))
+_ENTRY_TYPES = {
+    "registry": "text",
+    "key": "text",
+    "read_version": "int",
+    "entry_id": "text",
+    "service": "text",
+    "version": "int",
+    "in_effect": "bool",
+    "state": "text",
+    "case_id": "text",
+    "updated_at": "timestamptz",
+    "emp_nos": "text",
+    "emp_name": "text",
+    "uscc": "text",
+    "certno": "text",
+    "psn_name": "text",
+    "admdvs": "text",
+}
+_JSONB_ENTRY_COLUMNS = frozenset({"state", "emp_nos"})
+_READ_ENTRIES = (
+    f"SELECT e.registry, e.key, e.version FROM {{schema}}.{registry_entries.name} AS e"
+    " JOIN unnest(%b::text[], %b::text[]) AS w(registry, key) ON e.registry = w.registry AND e.key = w.key"
+)
+_COPY_ENTRY_HISTORY = "COPY {{schema}}.{} ({}) FROM STDIN".format(
+    registry_history.name, ", ".join(ENTRY_HISTORY_COLUMNS)
+)
+_COPY_ENTRIES = "COPY {{schema}}.{} ({}) FROM STDIN".format(registry_entries.name, ", ".join(ENTRY_COLUMNS))
+_SET_ENTRY = ", ".join(
+    f"{c} = u.{c}::jsonb" if c in _JSONB_ENTRY_COLUMNS else f"{c} = u.{c}"
+    for c in CHANGED_ENTRY_COLUMNS
+    if c not in ("registry", "key", "read_version")
+)
+_UNNEST_ENTRIES = ", ".join(f"%b::{_ENTRY_TYPES[c]}[]" for c in CHANGED_ENTRY_COLUMNS)
+_UPDATE_ENTRIES = (
+    f"UPDATE {{schema}}.{registry_entries.name} AS e SET {_SET_ENTRY}"
+    f" FROM unnest({_UNNEST_ENTRIES}) AS u({', '.join(CHANGED_ENTRY_COLUMNS)})"
+    " WHERE e.registry = u.registry AND e.key = u.key AND e.version = u.read_version"
 )
 
 
@@ -95,6 +140,46 @@ def write(
             if cursor.rowcount != len(changed_cases):
                 # Another writer moved a case on since it was read: let the caller apply the batch one by one.
                 raise exc.IntegrityError(update, None, RuntimeError("a case changed while its batch was applied"))
+
+
+def read_entries(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The read-model version of each given (registry, key) entry that exists."""
+    if not keys:
+        return {}
+    statement = _READ_ENTRIES.format(schema=schema_of(conn))
+    driver = _driver(conn)
+    with _driver_errors(conn, statement), driver.cursor() as cursor:
+        rows = cursor.execute(statement, ([k[0] for k in keys], [k[1] for k in keys]))
+        return {(row[0], row[1]): int(row[2]) for row in rows}
+
+
+def write_entries(
+    conn: Connection,
+    history_rows: Sequence[dict[str, Any]],
+    new_entries: Sequence[dict[str, Any]],
+    changed_entries: Sequence[dict[str, Any]],
+) -> None:
+    """Insert registry history rows and new entries, update moved entries; raise IntegrityError if any of them raced."""
+    driver = _driver(conn)
+    schema = schema_of(conn)
+    with driver.cursor() as cursor:
+        for statement, columns, rows in (
+            (_COPY_ENTRY_HISTORY.format(schema=schema), ENTRY_HISTORY_COLUMNS, history_rows),
+            (_COPY_ENTRIES.format(schema=schema), ENTRY_COLUMNS, new_entries),
+        ):
+            if not rows:
+                continue
+            values = _tuples(columns, rows)
+            with _driver_errors(conn, statement), cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+        if changed_entries:
+            update = _UPDATE_ENTRIES.format(schema=schema)
+            arrays = [list(column) for column in zip(*_tuples(CHANGED_ENTRY_COLUMNS, changed_entries), strict=True)]
+            with _driver_errors(conn, update):
+                cursor.execute(update, arrays)
+            if cursor.rowcount != len(changed_entries):
+                raise exc.IntegrityError(update, None, RuntimeError("an entry changed while its batch was applied"))
 
 
 def _tuples(columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:

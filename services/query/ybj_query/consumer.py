@@ -1,7 +1,8 @@
 """Consumes the domain topics into the read models; each batch and its offsets commit in one transaction.
 
 Positions live in PostgreSQL beside the read models, not in Kafka's group offsets: a redelivered
-message is recognised by its offset and changes nothing. A rebuild resets positions to the start.
+message is recognised by its offset and changes nothing. A rebuild resets positions to the start. Case events and
+registry entry events share the topics and the batches (projection.py hands the latter to registry_projection.py).
 Messages that cannot be projected go to the dead-letter topic, with the reason in a header, before the
 positions move past them.
 """
@@ -26,7 +27,7 @@ from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
 from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
 from ybj_query.bulk import schema_of
-from ybj_query.models import ADDED_COLUMNS, READ_MODELS, metadata, positions
+from ybj_query.models import ADDED_COLUMNS, READ_MODELS, metadata, positions, registry_entries
 from ybj_query.projection import PoisonMessage, check_envelope, project, project_batch
 from ybj_query.reads import STORE_UNAVAILABLE
 
@@ -395,6 +396,28 @@ def create_schema(engine: Engine) -> None:
         for table, columns in ADDED_COLUMNS.items():
             for column in columns:
                 conn.execute(text(f"ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS {column}"))
+        _name_search_index(conn, schema)
+
+
+def _name_search_index(conn: Connection, schema: str) -> None:
+    """A trigram index for `emp_name` searches by a part of the name (ILIKE '%…%'), where pg_trgm can be had.
+
+    Without it (a server that does not offer the extension to this user) the search still works, by a scan.
+    """
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        conn.execute(
+            text(
+                f"CREATE INDEX IF NOT EXISTS rm_registry_emp_name_trgm ON {schema}.{registry_entries.name}"
+                " USING gin (emp_name gin_trgm_ops)"
+            )
+        )
+    except exc.DBAPIError as error:
+        savepoint.rollback()
+        log.warning("no trigram index for name searches (%s); they scan instead", _reason(error))
+    else:
+        savepoint.commit()
 
 
 def reset(engine: Engine, topics: list[str]) -> None:

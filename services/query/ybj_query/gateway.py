@@ -145,13 +145,20 @@ class Gateway:
         query: str = "",
         body: bytes = b"",
         headers: Mapping[str, str] | None = None,
+        timeout_seconds: float | None = None,
     ) -> Response:
-        """Any request (a PDF, a spreadsheet, a multipart upload …) handed to a service and its answer handed back whole."""
+        """Any request (a PDF, a spreadsheet, a multipart upload …) handed to a service and its answer handed back whole.
+
+        `timeout_seconds`: longer than FORWARD_TIMEOUT_SECONDS for a request known to take long (a batch upload).
+        """
         incoming = headers or {}
         sent = {k: v for k, v in incoming.items() if k.lower() in (*FORWARDED_HEADERS, "content-type")}
         url = f"{self._urls[service]}{path}" + (f"?{query}" if query else "")
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds or FORWARD_TIMEOUT_SECONDS)
         try:
-            async with self._client().request(method, url, data=body or None, headers=sent) as response:
+            async with self._client().request(
+                method, url, data=body or None, headers=sent, timeout=timeout
+            ) as response:
                 content = await response.read()
                 kept = {k: v for k, v in response.headers.items() if k.lower() in _PASSED_BACK}
                 return Response(content, status_code=response.status, headers=kept)

@@ -1,10 +1,12 @@
-"""Read models (SQLAlchemy 2 Core): case state, the audit trail, and the consumed positions."""
+"""Read models (SQLAlchemy 2 Core): case state, the audit trail, registry entries and their history, and the consumed
+positions."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -70,6 +72,54 @@ history = Table(
     PrimaryKeyConstraint("case_id", "version"),
 )
 
+# Registry entries (an employer, a person, an account, a uscc/certno index key …) as their service publishes them:
+# the whole state after each event (ybj_kernel/envelope.py `to_registry_envelope`), and columns read off it to search.
+registry_entries = Table(
+    "rm_registry_entries",
+    metadata,
+    Column("registry", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("entry_id", String(36), nullable=False),
+    Column("service", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("in_effect", Boolean, nullable=False),
+    Column("state", Json, nullable=False),
+    Column("case_id", String(36), nullable=False),  # the case whose change (or its undoing) it stands on last
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Searchable, read off the state (ybj_query/registry_projection.py `searchable`); NULL where it has none.
+    Column(
+        "emp_nos", JSONB, nullable=False
+    ),  # units: an employer its own number, a person those of relations not ended
+    Column("emp_name", Text),
+    Column("uscc", Text),
+    Column("certno", Text),
+    Column("psn_name", Text),
+    Column("admdvs", Text),
+    PrimaryKeyConstraint("registry", "key"),
+)
+Index("rm_registry_uscc", registry_entries.c.registry, registry_entries.c.uscc)
+Index("rm_registry_certno", registry_entries.c.registry, registry_entries.c.certno)
+Index("rm_registry_admdvs", registry_entries.c.registry, registry_entries.c.admdvs, registry_entries.c.key)
+Index("rm_registry_emp_nos", registry_entries.c.emp_nos, postgresql_using="gin")
+
+registry_history = Table(
+    "rm_registry_history",
+    metadata,
+    Column("registry", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_type", Text, nullable=False),
+    Column("event_name", Text, nullable=False),
+    Column("op", Text, nullable=False),  # the operation; for ChangeReverted the one undone
+    Column("case_id", String(36), nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("args", Json),  # JSON null for ChangeReverted
+    Column("state", Json, nullable=False),  # the entry's state after the event
+    Column("in_effect", Boolean, nullable=False),
+    PrimaryKeyConstraint("registry", "key", "version"),
+)
+
 positions = Table(
     "rm_positions",
     metadata,
@@ -79,4 +129,4 @@ positions = Table(
     PrimaryKeyConstraint("topic", "partition"),
 )
 
-READ_MODELS = (cases, history)
+READ_MODELS = (cases, history, registry_entries, registry_history)

@@ -56,7 +56,7 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
         """Print a form (PDF); the case's history records DocumentIssued with the PDF's SM3 digest."""
         return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
 
-    router.include_router(registry_router(gateway))
+    router.include_router(registry_router(gateway, engine))
     router.include_router(rules_router(gateway))
     return router
 

@@ -1,4 +1,8 @@
-"""Folds published case envelopes into the read models; a repeated event changes nothing."""
+"""Folds published case envelopes into the read models; a repeated event changes nothing.
+
+Registry entry envelopes (ybj_query/registry_projection.py) travel on the same topics; `check_envelope`, `project`
+and `project_batch` hand them over there.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,14 @@ from ybj_kernel.envelope import EVENT_TYPE
 from ybj_kernel.settings import DOMAIN_SERVICES
 from ybj_query import bulk
 from ybj_query.models import cases, history
+from ybj_query.registry_projection import (
+    MARK,
+    PoisonRegistryMessage,
+    check_registry_envelope,
+    is_registry_envelope,
+    project_registry,
+    project_registry_batch,
+)
 
 log = logging.getLogger(__name__)
 SUPPORTED_SCHEMA_VERSIONS = frozenset({"1"})
@@ -47,6 +59,11 @@ def check_envelope(envelope: Any) -> dict[str, Any]:
         raise PoisonMessage("not a JSON object")
     if envelope.get("specversion") != "1.0" or str(envelope.get("schemaversion")) not in SUPPORTED_SCHEMA_VERSIONS:
         raise PoisonMessage(f"unsupported schema version {envelope.get('schemaversion')!r}")
+    if is_registry_envelope(envelope):  # a registry entry's event, on the same topic
+        try:
+            return check_registry_envelope(envelope)
+        except PoisonRegistryMessage as exc:
+            raise PoisonMessage(str(exc)) from None
     missing = [k for k in REQUIRED if k not in envelope]
     if missing:
         raise PoisonMessage(f"missing attributes {missing}")
@@ -90,6 +107,8 @@ def project(conn: Connection, envelope: dict[str, Any]) -> bool:
     lost an acknowledgement half-way through a batch and sends the whole batch again, so the early one comes
     again after its predecessor; applying it now would leave a gap in the history.
     """
+    if is_registry_envelope(envelope):
+        return project_registry(conn, envelope)
     when = datetime.fromisoformat(envelope["time"])
     data = envelope.get("data") or {}
     current = None
@@ -164,7 +183,19 @@ def merged(layers: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def project_batch(conn: Connection, envelopes: list[dict[str, Any]]) -> list[bool]:
-    """Apply many events with a few statements in all; the result says, per event, whether it applied.
+    """Apply many events, case and registry events alike, with a few statements; per event, whether it applied."""
+    at = [i for i, e in enumerate(envelopes) if MARK in e]  # inlined `is_registry_envelope`: once per event
+    if not at:
+        return _project_cases(conn, envelopes)
+    entry_events = [envelopes[i] for i in at]
+    case_events = [e for e in envelopes if MARK not in e]
+    applied_cases = iter(_project_cases(conn, case_events) if case_events else [])
+    applied_entries = dict(zip(at, project_registry_batch(conn, entry_events), strict=True))
+    return [applied_entries[i] if i in applied_entries else next(applied_cases) for i in range(len(envelopes))]
+
+
+def _project_cases(conn: Connection, envelopes: list[dict[str, Any]]) -> list[bool]:
+    """Apply many case events with a few statements in all; the result says, per event, whether it applied.
 
     The rules are those of `project`: per case, versions apply in order and each once. The cases the batch
     touches are read once and folded in memory; then history rows and new cases are copied in, and the cases

@@ -95,6 +95,7 @@ def work_queue(
     page: int,
     page_size: int,
     overdue_on: date | None = None,
+    max_page_size: int = MAX_PAGE_SIZE,
 ) -> dict[str, Any]:
     """Cases waiting at a stage, limited to the caller's 医保区划; overdue ones first (most overdue first).
 
@@ -109,7 +110,7 @@ def work_queue(
         query = query.where(cases.c.stage == stage)
     if admdvs:
         query = query.where(cases.c.admdvs.startswith(scope_prefix(admdvs)))
-    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    size = max(1, min(page_size, max_page_size))  # a larger page only for an export (format=xlsx)
     with reading(engine) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(

@@ -19,6 +19,7 @@ from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Command
 from ybj_kernel.entrypoints import measured
 from ybj_kernel.entrypoints.audit_api import audit_router
+from ybj_kernel.entrypoints.batches_api import batches_router
 from ybj_kernel.entrypoints.documents_api import documents_router
 from ybj_kernel.entrypoints.http_common import (
     PARAMETER_CHECKS,
@@ -95,11 +96,13 @@ def create_command_api(
     api.include_router(registries_router(app))
     api.include_router(audit_router(app, audit_dsn, audit_key))
     api.include_router(rules_router(app.rules, app.today))
+    api.include_router(batches_router(app))
 
     @api.get("/api/v1/asyncapi.json")
     def asyncapi() -> dict[str, Any]:
-        """The events this service publishes: one AsyncAPI message per process and declared event."""
-        return asyncapi_document(app.service, topic_for(topic_prefix, app.service), app.definitions.values())
+        """The events this service publishes: one AsyncAPI message per process event and per registry event."""
+        topic = topic_for(topic_prefix, app.service)
+        return asyncapi_document(app.service, topic, app.definitions.values(), app.registries.values())
 
     # eventsourcing is synchronous: the commands run in one bounded pool of threads, the routes stay on the event
     # loop. (Plain `def` routes and a plain `def` token dependency went through anyio's thread pool twice per

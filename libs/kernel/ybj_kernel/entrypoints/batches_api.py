@@ -1,0 +1,178 @@
+"""批量 over HTTP on a domain service: a variant's template, an uploaded workbook imported, the batch and its report.
+
+GET  /api/v1/processes/{id}/template.xlsx?variant=   the template (spreadsheets_template.py)
+POST /api/v1/batches                                 multipart: process, file, variant?, mode? → 201 (200: the same
+                                                     file again by the same user: the same batch, nothing new)
+GET  /api/v1/batches/{batch_id}                      the batch: counts, errors by row and field, cases opened
+GET  /api/v1/batches/{batch_id}/report.xlsx          every uploaded row with 结果 and 错误原因
+
+A batch id is `<service>-<uuid>`: the entry point routes it by its prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from ybj_kernel.adapters.spreadsheets_columns import Column, batch_columns, batch_example, batch_stages, batch_variant
+from ybj_kernel.adapters.spreadsheets_export import XLSX_MEDIA_TYPE
+from ybj_kernel.adapters.spreadsheets_reader import FileTooLarge, read_batch
+from ybj_kernel.adapters.spreadsheets_report import report_xlsx
+from ybj_kernel.adapters.spreadsheets_template import template_xlsx
+from ybj_kernel.application import CaseApplication
+from ybj_kernel.domain.batch_record import BatchImport
+from ybj_kernel.domain.engine import Actor
+from ybj_kernel.domain.identity import admdvs_covers
+from ybj_kernel.entrypoints.http_common import CurrentActor
+from ybj_kernel.errors import Forbidden, NotFound, YbjError
+from ybj_kernel.settings import Settings
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未登录 / no valid token"},
+    403: {"description": "无权办理或查看 / not allowed"},
+    404: {"description": "业务流程或批次不存在 / no such process or batch"},
+    422: {"description": "文件或参数有误（不是 xlsx、不是本业务模板、无数据、行数超限、无批量模式） / invalid file"},
+    503: {"description": "服务暂不可用 / unavailable, retry"},
+}
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    200: {"description": "同一用户再次上传同一文件：原批次，不重复办理 / the same file again: the same batch"},
+    413: {"description": "文件过大 / the file is too large"},
+}
+XLSX_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "an .xlsx"}}
+BatchMode = Literal["valid_rows", "all_or_nothing"]
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    """Bounds on one upload (Settings.batch_*; examples chosen for this deployment, not policy)."""
+
+    max_rows: int = 20_000
+    max_bytes: int = 20_000_000
+    max_unpacked_bytes: int = 300_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BatchLimits:
+        """The limits the service's settings give."""
+        return cls(settings.batch_max_rows, settings.batch_max_bytes, settings.batch_max_unpacked_bytes)
+
+
+def batches_router(app: CaseApplication, limits: BatchLimits | None = None) -> APIRouter:
+    """The batch routes of one domain service."""
+    bounds = limits or BatchLimits.from_settings(Settings())
+    router = APIRouter()
+
+    @router.get("/api/v1/processes/{process_id}/template.xlsx", responses={**ERRORS, **XLSX_ANSWER})
+    def template(
+        process_id: str,
+        variant: Annotated[
+            str | None, Query(max_length=60, description="办理模式; default: the first batch one")
+        ] = None,
+    ) -> Response:
+        """The batch template of a process's batch variant: Chinese names, field codes, example row, dropdowns, 说明."""
+        p = app.definition(process_id)
+        chosen = batch_variant(p, variant)
+        content = template_xlsx(p, chosen, max_rows=bounds.max_rows)
+        return xlsx(content, f"{p.id}{'-' + chosen if chosen else ''}-批量导入模板.xlsx")
+
+    @router.post("/api/v1/batches", status_code=201, responses=UPLOAD_ERRORS)
+    def upload(
+        who: CurrentActor,
+        process: Annotated[str, Form(max_length=20, description="流程编号, e.g. P019")],
+        file: Annotated[UploadFile, File(description="the filled template (.xlsx)")],
+        variant: Annotated[
+            str | None, Form(max_length=60, description="办理模式; default: the first batch one")
+        ] = None,
+        mode: Annotated[BatchMode, Form(description="valid_rows: import the good rows; all_or_nothing")] = "valid_rows",
+    ) -> JSONResponse:
+        """Import a filled template: every row checked as a single case would be; the good rows become cases."""
+        p = app.definition(process)
+        chosen = batch_variant(p, variant)
+        for stage in batch_stages(p, chosen):
+            who.acting_as(stage.roles)  # refused before the file is read, not row by row
+        if file.size is not None and file.size > bounds.max_bytes:
+            raise FileTooLarge(
+                "FILE_TOO_LARGE",
+                f"文件超过 {bounds.max_bytes // 1_000_000} MB，请拆分后分批上传",
+                f"the file is larger than {bounds.max_bytes // 1_000_000} MB: split it into several files",
+                "file",
+            )
+        uploaded = read_batch(
+            file.file,
+            batch_columns(p, chosen),
+            max_rows=bounds.max_rows,
+            max_unpacked_bytes=bounds.max_unpacked_bytes,
+            example=batch_example(p, chosen),
+        )
+        # The mode is part of what makes "the same upload": a file refused whole may then be imported row by row.
+        fingerprint = hashlib.sha256(f"{mode}:{uploaded.fingerprint}".encode()).hexdigest()
+        outcome = app.import_batch(
+            p.id, chosen, uploaded.rows, who, mode=mode, fingerprint=fingerprint, file_name=file.filename or ""
+        )
+        described = outcome.batch.describe(app.service)
+        return JSONResponse(
+            described,
+            status_code=201 if outcome.created else 200,
+            headers={"Location": f"/api/v1/batches/{described['batch_id']}"},
+        )
+
+    @router.get("/api/v1/batches/{batch_id}", responses=ERRORS)
+    def batch(batch_id: str, who: CurrentActor) -> dict[str, Any]:
+        """A batch: counts, every bad row's field and reason, and the cases it opened."""
+        return _batch(app, batch_id, who).describe(app.service)
+
+    @router.get("/api/v1/batches/{batch_id}/report.xlsx", responses={**ERRORS, **XLSX_ANSWER})
+    def report(batch_id: str, who: CurrentActor) -> Response:
+        """Every uploaded row as read, 已导入 or 未导入, and each bad row's fields and reasons in Chinese."""
+        found = _batch(app, batch_id, who)
+        content = report_xlsx(
+            _report_columns(app, found),
+            found.rows,
+            found.errors,
+            imported_rows=found.mode != "all_or_nothing" or not found.errors,
+        )
+        return xlsx(content, f"{found.process_id}-批量导入结果-{found.id}.xlsx")
+
+    return router
+
+
+def xlsx(content: bytes, file_name: str) -> Response:
+    """An .xlsx download, its (Chinese) file name given the RFC 6266 way with an ASCII fallback."""
+    fallback = file_name.encode("ascii", "ignore").decode() or "download.xlsx"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}"
+    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+
+
+def _batch(app: CaseApplication, batch_id: str, who: Actor) -> BatchImport:
+    service, _, raw = batch_id.partition("-")
+    found = None
+    if service == app.service:
+        try:
+            found = app.find_batch(UUID(raw))
+        except ValueError:
+            found = None
+    if not isinstance(found, BatchImport):  # an unknown id, or the id of a case or registry entry
+        raise NotFound("BATCH_NOT_FOUND", f"批次 {batch_id} 不存在", f"no batch {batch_id}", "batch_id")
+    uploader = found.actor
+    if who.user_id != uploader.get("user_id") and not admdvs_covers(who.admdvs, str(uploader.get("admdvs", ""))):
+        raise Forbidden(
+            "BATCH_OUT_OF_SCOPE",
+            "无权查看其他医保区划的批次",
+            "you may not see a batch uploaded in another 医保区划",
+            "batch_id",
+        )
+    return found
+
+
+def _report_columns(app: CaseApplication, found: BatchImport) -> list[Column]:
+    try:
+        return batch_columns(app.definition(found.process_id), found.variant)
+    except (YbjError, StopIteration):  # the definition changed since: the codes the rows hold, in their order
+        codes = dict.fromkeys(code for row in found.rows for code in row.get("values", {}))
+        return [Column(code, code, False, "text") for code in codes]

@@ -11,16 +11,19 @@ from uuid import UUID
 
 from tests.unit.gwt import Scenario, given, staff
 from ybj_enrollment.application import EnrollmentApplication
+from ybj_enrollment.processes.p001_employer_registration import EXAMPLE as P001_EXAMPLE
 from ybj_enrollment.registries import REGISTRIES
 from ybj_enrollment.registries.accounts import statement
-from ybj_enrollment.registries.codes import ACTIVE, TERMINATED, psn_no_for
+from ybj_enrollment.registries.codes import ACTIVE, TERMINATED, emp_no_for, psn_no_for
 from ybj_enrollment.rules import RULES
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.documents import CaseView, available_documents, document_content
+from ybj_kernel.domain.identity import uscc_check_char
 from ybj_kernel.domain.process import COMPLETED
 from ybj_kernel.domain.rules import run
 
 CERTNO = "520102199003070022"  # P002's example employee
+OTHER_USCC = "91520102MA6DKQ125" + uscc_check_char("91520102MA6DKQ125")
 PSN_NO = psn_no_for(CERTNO)
 UNIT = {"emp_no": "52010213594430", "emp_name": "贵阳云岩数智科技有限公司"}  # P001's example unit
 CLERK, OTHER_CLERK = staff("clerk-1", "registrar"), staff("clerk-2", "registrar")
@@ -182,6 +185,17 @@ def test_an_injection_into_a_frozen_account_is_refused() -> None:
     refused = Scenario(s.app, s.app.definition("P012"), "import").when(CLERK, "create", injection("100.00"))
     refused.then_refused("ACCOUNT_FROZEN", "psn_no")
     assert account(s.app)["balance"] == 80000
+
+
+def test_an_injection_for_someone_not_insured_under_the_unit_is_refused() -> None:
+    s = given("P006", at=COMPLETED, variant="position")  # the example employee, insured under the example unit
+    other_unit = injection("100.00", emp_no="52010299999999")
+    refused = Scenario(s.app, s.app.definition("P012"), "import").when(CLERK, "create", other_unit)
+    refused.then_refused("ENTRY_NOT_FOUND", "employer")
+    s.app.create_case("P001", {**P001_EXAMPLE, "uscc": OTHER_USCC, "emp_name": "贵阳另一家公司"}, CLERK)
+    elsewhere = injection("100.00", emp_no=emp_no_for(OTHER_USCC, str(P001_EXAMPLE["admdvs"])))
+    refused = Scenario(s.app, s.app.definition("P012"), "import").when(CLERK, "create", elsewhere)
+    refused.then_refused("NOT_IN_UNIT", "emp_no")
 
 
 # ---- P016: the working-day clocks agree with the trial -------------------------------------------------------------

@@ -57,7 +57,7 @@ def psn_no_of(data: Mapping[str, Any]) -> str:
 
 
 def injection_effects(data: Mapping[str, Any], summary: str, detail: dict[str, str]) -> list[Effect]:
-    """The unit must be registered and open; the person's account takes the amount (in fen) as an 注入 entry."""
+    """The unit must be open and the person insured under it; their account takes the amount (fen) as an 注入 entry."""
     psn_no = psn_no_of(data)
     entry = {
         "psn_no": psn_no,
@@ -68,7 +68,12 @@ def injection_effects(data: Mapping[str, Any], summary: str, detail: dict[str, s
         "insutype": data["insutype"],
         "detail": {"emp_no": str(data["emp_no"]), "quota_flag": str(data["quota_flag"]), **detail},
     }
-    return [Effect("employer", str(data["emp_no"]), "check_open", {}), Effect("account", psn_no, "move", entry)]
+    presence = {"certno": str(data["certno"]), "emp_no": str(data["emp_no"]), "insutype": data["insutype"]}
+    return [
+        Effect("employer", str(data["emp_no"]), "check_open", {}),
+        Effect("person", psn_no, "check_exists", presence),
+        Effect("account", psn_no, "move", entry),
+    ]
 
 
 def effects(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:

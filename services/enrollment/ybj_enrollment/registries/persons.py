@@ -160,9 +160,12 @@ class CollectionBill(BaseModel):
 
 
 class Presence(BaseModel):
-    """在册核对 for a query: the 证件号码 the person was looked up by, if any (it must still be theirs)."""
+    """在册核对: the 证件号码 the person was looked up by, if any (it must still be theirs), and, when a unit and
+    险种 are named, a relation in effect under that unit (an 注入 is for the unit's own people)."""
 
     certno: str | None = Field(default=None, max_length=50)
+    emp_no: str | None = Field(default=None, max_length=30)
+    insutype: Insutype | None = None
 
 
 def _enroll(state: dict[str, Any], args: dict[str, Any]) -> None:
@@ -387,6 +390,15 @@ def _check_exists(state: dict[str, Any], args: dict[str, Any]) -> None:
             "no insured person " + (f"with certno {certno}" if certno is not None else "with this psn_no"),
             "certno" if certno is not None else "psn_no",
         )
+    if args.get("emp_no") is not None and args.get("insutype") is not None:
+        relation = state["relations"].get(args["insutype"])
+        if relation is None or relation["status"] not in IN_EFFECT or relation["emp_no"] != args["emp_no"]:
+            raise refuse(
+                "NOT_IN_UNIT",
+                f"该人员不在单位 {args['emp_no']} 参加{INSUTYPE_ZH[args['insutype']]}",
+                f"this person has no {args['insutype']} relation in effect under unit {args['emp_no']}",
+                "emp_no",
+            )
 
 
 PERSONS = Registry(

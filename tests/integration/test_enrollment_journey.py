@@ -63,7 +63,7 @@ def _employee(api: Api, emp_no: str, certno: str) -> str:
     return psn_no_for(certno)
 
 
-def _read(api: Api, path: str, ready: Callable[[dict[str, Any]], bool], timeout: float = 15.0) -> dict[str, Any]:
+def _read(api: Api, path: str, ready: Callable[[Any], bool], timeout: float = 15.0) -> Any:
     """GET a registry read until it shows what the last command did (the read side follows Kafka)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -76,8 +76,8 @@ def _read(api: Api, path: str, ready: Callable[[dict[str, Any]], bool], timeout:
 
 
 def _events(api: Api, registry: str, key: str, count: int) -> list[str]:
-    history = _read(api, f"/api/v1/registries/{registry}/{key}/history", lambda h: len(h) >= count)  # type: ignore[arg-type]
-    return [h["event"] for h in history]  # type: ignore[attr-defined]
+    history = _read(api, f"/api/v1/registries/{registry}/{key}/history", lambda h: len(h) >= count)
+    return [h["event"] for h in history]
 
 
 def _case(api: Api, case_id: str, version: int) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def _rows(answer: Any) -> list[dict[str, Any]]:
     return [r for r in answer if isinstance(r, dict)]
 
 
-def _balance(api: Api, psn_no: str, expected: int) -> dict[str, Any]:
+def _balance(api: Api, psn_no: str, expected: int) -> Any:
     return _read(api, f"/api/v1/persons/{psn_no}/account", lambda a: a.get("balance") == expected)
 
 
@@ -192,8 +192,8 @@ def test_an_account_injected_twice_then_paid_out_whole_with_interest(api: Api) -
     settled = _case(api, step["case_id"], step["version"])["data"]["stl_intr_amt"]
     wrong = api.act(step, REG, "add_interest", {"intr_amt": "9.99"})
     assert (wrong.status_code, wrong.json()["code"], wrong.json()["field"]) == (422, "INTEREST_MISMATCH", "intr_amt")
-    done = api.step(step, REG, "add_interest", {"intr_amt": settled})
-    assert done["stage"] == "completed"
+    paid_out = api.step(step, REG, "add_interest", {"intr_amt": settled})
+    assert paid_out["stage"] == "completed"
 
     account = _balance(api, psn_no, 0)
     interest = int(settled.replace(".", ""))

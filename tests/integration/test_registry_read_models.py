@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jsonpatch
 import psycopg
 import pytest
 from openpyxl import load_workbook
@@ -52,7 +53,7 @@ def engine() -> Iterator[Engine]:
 
 
 def _entry_event(
-    registry: str, key: str, version: int, state: dict[str, Any], *, event: str = "Changed", **extra: Any
+    registry: str, key: str, version: int, patch: list[dict[str, Any]], *, event: str = "Changed", **extra: Any
 ) -> dict[str, Any]:
     change = {
         "entry_id": uuid.uuid5(uuid.NAMESPACE_URL, f"{registry}:{key}"),
@@ -64,16 +65,22 @@ def _entry_event(
         "op": extra.pop("op", "op"),
         "case_id": extra.pop("case_id", str(uuid.uuid4())),
         "args": extra.pop("args", {}),
-        "state": state,
+        "patch": patch,
         "in_effect": extra.pop("in_effect", True),
     }
     return to_registry_envelope("enrollment", change)
+
+
+def _opening(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The patch of an opening event: the whole state in place of nothing."""
+    return [{"op": "replace", "path": "", "value": state}]
 
 
 def _statement(psn_no: str, moves: int) -> list[dict[str, Any]]:
     """An account's first `moves` events: each 注入 of (n + 1) yuan, with the balance after."""
     events: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
+    before: dict[str, Any] = {}
     balance = 0
     for n in range(moves):
         balance += (n + 1) * 100
@@ -82,7 +89,9 @@ def _statement(psn_no: str, moves: int) -> list[dict[str, Any]]:
             {"kind": "inject", "amount": (n + 1) * 100, "on": f"2026-0{n + 1}-01", "balance_after": balance},
         ]
         state = {"psn_no": psn_no, "balance": balance, "frozen": False, "entries": entries}
-        events.append(_entry_event("account", psn_no, n + 1, state, event="AccountEntryRecorded", op="move"))
+        patch = _opening(state) if n == 0 else jsonpatch.make_patch(before, state).patch
+        events.append(_entry_event("account", psn_no, n + 1, patch, event="AccountEntryRecorded", op="move"))
+        before = state
     return events
 
 
@@ -103,6 +112,8 @@ def test_an_account_pages_newest_first_and_a_resent_batch_changes_nothing(engine
     history = registry_queries.history(engine, "account", psn_no)
     assert [h["version"] for h in history] == [1, 2, 3, 4, 5]
     assert history[1]["state"]["balance"] == 300
+    assert history[1]["patch"] == events[1]["data"]["patch"]  # what the history keeps: the change
+    assert [e["amount"] for e in history[-1]["state"]["entries"]] == [100, 200, 300, 400, 500]
     with pytest.raises(NotFound):
         registry_queries.account_page(engine, "nobody", 1, 2)
 
@@ -117,9 +128,12 @@ def test_one_by_one_and_batched_give_the_same_rows_and_a_raced_batch_is_refused(
     one, many = (registry_queries.entry(engine, "account", k) for k in ("P-SINGLY", "P-BATCHED"))
     assert (one["version"], one["state"]["balance"]) == (many["version"], many["state"]["balance"]) == (3, 600)
     # The batch saw the entry at version 2, but 3 is already there: nothing of it may apply.
-    monkeypatch.setattr(bulk, "read_entries", lambda conn, keys: {("account", "P-BATCHED"): 2})
+    held = bulk.StoredEntry(2, True, {"balance": 300})
+    monkeypatch.setattr(bulk, "read_entries", lambda conn, latest: {("account", "P-BATCHED"): held})
     with pytest.raises(exc.IntegrityError), engine.begin() as conn:
-        project_batch(conn, [_entry_event("account", "P-BATCHED", 3, {"balance": -1})])
+        project_batch(
+            conn, [_entry_event("account", "P-BATCHED", 3, [{"op": "replace", "path": "/balance", "value": -1}])]
+        )
     assert registry_queries.entry(engine, "account", "P-BATCHED")["state"]["balance"] == 600
 
 
@@ -134,13 +148,15 @@ def test_employers_are_searched_by_part_of_the_name_within_the_callers_division(
         project_batch(
             conn,
             [
-                _entry_event("employer", emp_no, 1, {"emp_no": emp_no, "admdvs": admdvs, "emp_name": name})
+                _entry_event("employer", emp_no, 1, _opening({"emp_no": emp_no, "admdvs": admdvs, "emp_name": name}))
                 for emp_no, admdvs, name in units
             ],
         )
         project(
             conn,
-            _entry_event("person", "P-IN-UNIT", 1, {"psn_name": "王五", "relations": {"310": {"emp_no": units[0][0]}}}),
+            _entry_event(
+                "person", "P-IN-UNIT", 1, _opening({"psn_name": "王五", "relations": {"310": {"emp_no": units[0][0]}}})
+            ),
         )
 
     def names(scope: str, part: str) -> list[str]:
@@ -232,8 +248,13 @@ def test_registry_events_are_on_kafka_keyed_by_entry(platform: Platform, walked:
     person = by_registry["person"]
     assert {e["subject"] for e in person} == {walked["psn_no"]}
     assert [e["bycaseid"] for e in person] == [walked["enrollment"], walked["suspension"], walked["suspension"]]
-    assert person[1]["data"]["state"]["relations"]["310"]["status"] == "suspended"
-    assert person[2]["data"]["state"]["relations"]["310"]["status"] == "active"
+    # Each carries the patch it applies; applied in turn they give the person at each version.
+    states = [jsonpatch.apply_patch({}, person[0]["data"]["patch"])]
+    for e in person[1:]:
+        states.append(jsonpatch.apply_patch(states[-1], e["data"]["patch"]))
+    assert states[1]["relations"]["310"]["status"] == "suspended"
+    assert states[2]["relations"]["310"]["status"] == "active"
+    assert states[2] == states[0]
     assert all(len(e["digest"]) == 64 for e in envelopes)  # SM3, like the case events
     # Keyed by entry id: one entry's events in one partition, in order.
     keys = {(r.partition, r.offset): r.key for r in records(platform.kafka_bootstrap, topic)}
@@ -327,7 +348,7 @@ def _registry_rows(platform: Platform, keys: set[str]) -> list[tuple[Any, ...]]:
             (list(keys),),
         ).fetchall()
         history = conn.execute(
-            "SELECT registry, key, version, event_id, event_type, op, case_id, time, args::text, state::text,"
+            "SELECT registry, key, version, event_id, event_type, op, case_id, time, args::text, patch::text,"
             " in_effect FROM query.rm_registry_history WHERE key = ANY(%s) ORDER BY registry, key, version",
             (list(keys),),
         ).fetchall()

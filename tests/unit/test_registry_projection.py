@@ -1,18 +1,26 @@
-"""The registry read model's fold, on the envelopes a real relay mapping gives: a step back and a re-sent event."""
+"""The registry read model's fold, on the envelopes a real relay mapping gives: each patch applied to the state
+before it, a step back, a re-sent event; and the patch applier, against the `jsonpatch` library."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsonpatch
+import orjson
 import pytest
+from hypothesis import given as for_all
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from tests.unit.conftest import staff
 from tests.unit.gwt import given
 from ybj_enrollment.registries.codes import ACTIVE, SUSPENDED, psn_no_for
 from ybj_kernel.adapters.relay import Envelopes
 from ybj_kernel.domain.process import COMPLETED
+from ybj_query.bulk import StoredEntry
+from ybj_query.json_patch import patched
 from ybj_query.projection import PoisonMessage, check_envelope
-from ybj_query.registry_projection import fold, searchable
+from ybj_query.registry_projection import PoisonRegistryMessage, fold, searchable
 
 CERTNO = "520102199003070022"  # P002's example employee
 PSN_NO = psn_no_for(CERTNO)
@@ -51,7 +59,8 @@ def test_the_read_model_holds_each_entry_as_it_stands_with_both_moves_in_its_his
         (2, "ContributionSuspended"),
         (3, "ChangeReverted"),
     ]
-    assert history[1]["state"]["relations"]["310"]["status"] == SUSPENDED
+    assert history[1]["patch"] == _person(published)[1]["data"]["patch"]  # the change, not the state after it
+    assert "state" not in history[1]
     assert history[2]["args"] is None
     assert history[2]["op"] == "suspend_contribution"
     assert history[1]["case_id"] == history[2]["case_id"] == person["case_id"]
@@ -61,20 +70,44 @@ def test_the_read_model_holds_each_entry_as_it_stands_with_both_moves_in_its_his
     assert employer["admdvs"] == "520102"
 
 
+def _state_at(published: list[dict[str, Any]], version: int) -> dict[str, Any]:
+    """The person's state at `version` (a new document each time: a fold changes the state it is given in place)."""
+    state: dict[str, Any] = fold({}, _person(published)[:version]).opened[0]["state"]
+    return state
+
+
+def _held(published: list[dict[str, Any]], version: int) -> StoredEntry:
+    """The person as a read model holds it at `version`."""
+    return StoredEntry(version, True, _state_at(published, version))
+
+
+def test_each_patch_applies_to_the_state_the_read_model_holds(published: list[dict[str, Any]]) -> None:
+    person = _person(published)
+    assert _state_at(published, 2)["relations"]["310"]["status"] == SUSPENDED
+    # The read model held version 2; version 3 (the step back) is applied to that state alone.
+    restored = fold({("person", PSN_NO): _held(published, 2)}, person[2:]).moved[0]
+    assert restored["state"] == _state_at(published, 1)
+    assert "paus_rea" not in restored["state"]["relations"]["310"]
+    # A patch that does not fit the state held (a read model out of step with the topic) is refused, not guessed at.
+    with pytest.raises(PoisonRegistryMessage, match="does not apply"):
+        fold({("person", PSN_NO): StoredEntry(2, True, {"certno": CERTNO})}, person[2:])
+
+
 def test_a_redelivered_event_changes_nothing(published: list[dict[str, Any]]) -> None:
     person = _person(published)
     # The same event again in one batch, and an early arrival (3 before 2) in another: neither applies.
     assert fold({}, [person[0], person[0], person[1]]).applied == [True, False, True]
-    later = fold({("person", PSN_NO): 2}, [person[1], person[0], person[2]])
+    later = fold({("person", PSN_NO): _held(published, 2)}, [person[1], person[0], person[2]])
     assert later.applied == [False, False, True]
     assert later.opened == []
     assert [m["version"] for m in later.moved] == [3]
     assert later.moved[0]["read_version"] == 2
-    early = fold({("person", PSN_NO): 1}, [person[2], person[1]])
+    early = fold({("person", PSN_NO): _held(published, 1)}, [person[2], person[1]])
     assert early.applied == [False, True]
     assert early.moved[0]["version"] == 2
-    # Everything already applied: nothing to write at all.
-    again = fold({("person", PSN_NO): 3}, person)
+    assert early.moved[0]["state"] == _state_at(published, 2)
+    # Everything already applied: nothing to write at all (and the state need not have been read).
+    again = fold({("person", PSN_NO): StoredEntry(3, True, None)}, person)
     assert again.applied == [False, False, False]
     assert (again.history, again.opened, again.moved) == ([], [], [])
 
@@ -88,7 +121,7 @@ def test_an_entry_no_longer_in_effect_keeps_its_row_without_searchable_values(pu
         "eventname": "ChangeReverted",
         "type": "cn.ybj.enrollment.person.ChangeReverted.v1",
         "ineffect": False,
-        "data": {"args": None, "state": {}},
+        "data": {"args": None, "patch": [{"op": "replace", "path": "", "value": {}}]},
     }
     folded = fold({}, [opened, undone])
     row = folded.opened[0]
@@ -126,7 +159,9 @@ def test_registry_events_are_understood_and_malformed_ones_are_poison(published:
     assert check_envelope(other) is other
     for broken, reason in (
         ({"entryversion": 0}, "not a version"),
-        ({"data": {"args": None}}, "data.state"),
+        ({"data": {"args": None}}, "data.patch"),
+        ({"data": {"args": None, "state": {}}}, "data.patch"),
+        ({"data": {"args": None, "patch": [{"op": "add"}]}}, "data.patch"),
         ({"type": "cn.ybj.enrollment.person.Other.v1"}, "unknown event type"),
         ({"registry": "employer"}, "unknown event type"),
         ({"ineffect": "yes"}, "boolean"),
@@ -138,3 +173,23 @@ def test_registry_events_are_understood_and_malformed_ones_are_poison(published:
     del missing["bycaseid"]
     with pytest.raises(PoisonMessage, match="missing"):
         check_envelope(missing)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text("ab/~", max_size=2),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text("ab/~", max_size=2), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@for_all(before=_JSON, after=_JSON, later=_JSON)
+@settings(max_examples=300, deadline=None)
+def test_the_projector_applies_a_registry_patch_as_the_registry_does(before: Any, after: Any, later: Any) -> None:
+    # Moves, list inserts and removals, keys with "/" and "~": every patch the registry can store comes out the same.
+    patch = jsonpatch.make_patch(before, after).patch
+    kept = orjson.dumps(patch)
+    doc = patched(orjson.loads(orjson.dumps(before)), patch)
+    assert doc == after
+    # A later patch changes the document, never the values the earlier patch put in (history rows keep them).
+    patched(doc, jsonpatch.make_patch(after, later).patch)
+    assert orjson.dumps(patch) == kept

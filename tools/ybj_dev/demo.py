@@ -60,8 +60,8 @@ class Seeder:
         variant: str | None = None,
     ) -> dict[str, Any]:
         """Create (idempotently, by `key`) and apply the steps: ((user, role), action, data, comment)."""
-        body = {"process": process, "data": data, **({"variant": variant} if variant else {})}
-        ack = self._post("/api/v1/cases", body, who, {"Idempotency-Key": f"demo-{key}"})
+        opening: dict[str, Any] = {"process": process, "data": data, **({"variant": variant} if variant else {})}
+        ack = self._post("/api/v1/cases", opening, who, {"Idempotency-Key": f"demo-{key}"})
         if ack["version"] == 1:
             for actor, action, step_data, comment in steps:
                 body = {"action": action, "expected_version": ack["version"], "data": step_data, "comment": comment}

@@ -3,7 +3,8 @@ and its registries.
 
 Each message is one declared event of one process (`ProcessDefinition.events()`) or one event of one registry (each
 operation's fact, and ChangeReverted), so the document lists exactly what the relay can publish; the envelope schemas
-are the ones `envelope.py` writes, and a registry event's `data.args` refers to its operation's argument schema.
+are the ones `envelope.py` writes, and a registry event's `data.args` refers to its operation's argument schema and
+its `data.patch` to `JsonPatch`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,29 @@ from ybj_kernel.envelope import event_type, registry_event_type
 
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
+# `data.patch` of a registry event: the RFC 6902 JSON Patch it applies to the entry's state (components/schemas).
+JSON_PATCH = "JsonPatch"
+JSON_PATCH_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "RFC 6902 JSON Patch the event applies to the entry's state as of the version before (`{}` before"
+    " version 1): apply each next version's, in order. The opening event's replaces the whole state (path \"\"); a"
+    " revert's undoes the case's change, or empties the state when the entry is no longer in effect.",
+    "items": {
+        "type": "object",
+        "required": ["op", "path"],
+        "properties": {
+            "op": {"enum": ["add", "remove", "replace", "move", "copy", "test"]},
+            "path": {"type": "string", "description": 'JSON Pointer (RFC 6901); "" is the whole state'},
+            "from": {"type": "string"},
+            "value": {},
+        },
+        "oneOf": [
+            {"properties": {"op": {"enum": ["add", "replace", "test"]}}, "required": ["value"]},
+            {"properties": {"op": {"const": "remove"}}},
+            {"properties": {"op": {"enum": ["move", "copy"]}}, "required": ["from"]},
+        ],
+    },
+}
 
 
 def envelope_schema(process: ProcessDefinition, events: Iterable[str]) -> dict[str, Any]:
@@ -115,11 +139,8 @@ def registry_envelope_schema(service: str, registry: Registry, event: str, args:
             "ineffect": {"type": "boolean"},
             "data": {
                 "type": "object",
-                "required": ["args", "state"],
-                "properties": {
-                    "args": args,
-                    "state": {"type": "object", "description": "the entry's whole state after the event"},
-                },
+                "required": ["args", "patch"],
+                "properties": {"args": args, "patch": {"$ref": f"#/components/schemas/{JSON_PATCH}"}},
             },
             "prevdigest": _STRING,
             "digest": _STRING,
@@ -156,11 +177,12 @@ def _registry_messages(service: str, registries: Iterable[Registry]) -> tuple[di
         messages[f"{r.name}.{REVERTED}"] = {
             "name": registry_event_type(service, r.name, REVERTED),
             "title": f"{r.name_zh} {r.name}: {REVERTED}",
-            "summary": "a case stepped back or cancelled: its change undone (`op` names it); the state as it was before",
+            "summary": "a case stepped back or cancelled: its change undone (`op` names it); the patch restores the"
+            " state as it was before it",
             "contentType": "application/json",
             "payload": reverted,
         }
-    return messages, dict(defs.get("$defs", {}))
+    return messages, {**defs.get("$defs", {}), **({JSON_PATCH: JSON_PATCH_SCHEMA} if registries else {})}
 
 
 def asyncapi_document(

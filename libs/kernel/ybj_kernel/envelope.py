@@ -107,13 +107,16 @@ def to_registry_envelope(
     prev_digest: bytes = b"",
     digest: bytes = b"",
 ) -> dict[str, Any]:
-    """Map one registry entry event to a CloudEvents envelope, with the entry's whole state after it.
+    """Map one registry entry event to a CloudEvents envelope, with the JSON Patch it applies to the entry's state.
 
     `change` holds the entry's id, `registry`, `key`, `version`, `timestamp`, `event_name` (the operation's fact, or
     ChangeReverted), `op`, `case_id` (the case whose completion, step back or cancellation made it), `args` (None
-    for a revert), `state` and `in_effect` after the event. A consumer keeps the entry by replacing its state with
-    each next version's; it never re-runs the registry's operations. Published on the service's topic keyed by the
-    entry's id, so that one entry's events stay in order.
+    for a revert), `patch` (RFC 6902) and `in_effect` after the event. A consumer keeps the entry by applying each next
+    version's patch, in order, to the state it holds (`{}` before version 1, whose patch puts the opening state in
+    place; a revert that leaves the entry not in effect empties it, and a later change re-opens it from `{}`); it
+    never re-runs the registry's operations. An envelope is O(change) however long the entry's history (an account's
+    收支 entries, a person's 缴费记录): the whole state after every event would put O(n²) bytes on topics kept
+    forever. Published on the service's topic keyed by the entry's id, so that one entry's events stay in order.
     """
     entry_id = str(change["entry_id"])
     version = int(change["version"])
@@ -134,7 +137,7 @@ def to_registry_envelope(
         "op": change["op"],
         "bycaseid": change["case_id"],  # not `caseid`: the stream is the entry's, the case only caused the change
         "ineffect": change["in_effect"],
-        "data": {"args": change["args"], "state": change["state"]},
+        "data": {"args": change["args"], "patch": change["patch"]},
         "prevdigest": prev_digest.hex(),
         "digest": digest.hex(),
     }

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import psycopg
@@ -26,7 +26,7 @@ HISTORY_COLUMNS = tuple(c.name for c in history.columns)
 CASE_COLUMNS = tuple(c.name for c in cases.columns)
 ENTRY_COLUMNS = tuple(c.name for c in registry_entries.columns)
 ENTRY_HISTORY_COLUMNS = tuple(c.name for c in registry_history.columns)
-JSON_COLUMNS = frozenset({"data", "layers", "state", "args", "emp_nos"})
+JSON_COLUMNS = frozenset({"data", "layers", "state", "args", "patch", "emp_nos"})
 # What an event changes on a case it did not open, with the version read before the batch (to detect a race).
 CHANGED_COLUMNS = (
     "case_id",
@@ -76,9 +76,11 @@ _ENTRY_TYPES = {
     "admdvs": "text",
 }
 _JSONB_ENTRY_COLUMNS = frozenset({"state", "emp_nos"})
+# An entry's state only where the batch has a later version of it: a re-sent batch reads no documents.
 _READ_ENTRIES = (
-    f"SELECT e.registry, e.key, e.version FROM {{schema}}.{registry_entries.name} AS e"
-    " JOIN unnest(%b::text[], %b::text[]) AS w(registry, key) ON e.registry = w.registry AND e.key = w.key"
+    "SELECT e.registry, e.key, e.version, e.in_effect, CASE WHEN e.version < w.latest THEN e.state END"
+    f" FROM {{schema}}.{registry_entries.name} AS e JOIN unnest(%b::text[], %b::text[], %b::int[])"
+    " AS w(registry, key, latest) ON e.registry = w.registry AND e.key = w.key"
 )
 _COPY_ENTRY_HISTORY = "COPY {{schema}}.{} ({}) FROM STDIN".format(
     registry_history.name, ", ".join(ENTRY_HISTORY_COLUMNS)
@@ -142,15 +144,25 @@ def write(
                 raise exc.IntegrityError(update, None, RuntimeError("a case changed while its batch was applied"))
 
 
-def read_entries(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """The read-model version of each given (registry, key) entry that exists."""
-    if not keys:
+class StoredEntry(NamedTuple):
+    """A registry entry as the read model holds it."""
+
+    version: int
+    in_effect: bool
+    state: dict[str, Any] | None  # None when not read
+
+
+def read_entries(conn: Connection, latest: dict[tuple[str, str], int]) -> dict[tuple[str, str], StoredEntry]:
+    """Each given (registry, key) entry that exists, with its state if it is older than the `latest` version given."""
+    if not latest:
         return {}
     statement = _READ_ENTRIES.format(schema=schema_of(conn))
     driver = _driver(conn)
+    keys = list(latest)
     with _driver_errors(conn, statement), driver.cursor() as cursor:
-        rows = cursor.execute(statement, ([k[0] for k in keys], [k[1] for k in keys]))
-        return {(row[0], row[1]): int(row[2]) for row in rows}
+        set_json_loads(orjson.loads, cursor)
+        rows = cursor.execute(statement, ([k[0] for k in keys], [k[1] for k in keys], list(latest.values())))
+        return {(row[0], row[1]): StoredEntry(int(row[2]), bool(row[3]), row[4]) for row in rows}
 
 
 def write_entries(

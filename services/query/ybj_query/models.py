@@ -72,8 +72,8 @@ history = Table(
     PrimaryKeyConstraint("case_id", "version"),
 )
 
-# Registry entries (an employer, a person, an account, a uscc/certno index key …) as their service publishes them:
-# the whole state after each event (ybj_kernel/envelope.py `to_registry_envelope`), and columns read off it to search.
+# Registry entries (an employer, a person, an account, a uscc/certno index key …) as they stand: the state their
+# events' patches made (ybj_kernel/envelope.py `to_registry_envelope`), and columns read off it to search.
 registry_entries = Table(
     "rm_registry_entries",
     metadata,
@@ -115,7 +115,9 @@ registry_history = Table(
     Column("case_id", String(36), nullable=False),
     Column("time", DateTime(timezone=True), nullable=False),
     Column("args", Json),  # JSON null for ChangeReverted
-    Column("state", Json, nullable=False),  # the entry's state after the event
+    # The JSON Patch (RFC 6902) the event applied to the state before it: O(change), where the state after every
+    # event would grow with the square of an account's 收支 entries.
+    Column("patch", Json, nullable=False),
     Column("in_effect", Boolean, nullable=False),
     PrimaryKeyConstraint("registry", "key", "version"),
 )

@@ -1,9 +1,10 @@
 """Folds published registry entry envelopes into the read models: each entry as it stands, and one history row per
 event. A repeated event changes nothing.
 
-An envelope carries the entry's whole state after its event (ybj_kernel/envelope.py `to_registry_envelope`), so
-the projection never re-runs a registry's operations: it keeps the state of the latest version, with the columns a
-search needs read off it (`searchable`). Per entry, versions apply in order and each once, like a case's.
+An envelope carries the JSON Patch its event applies to the entry's state (ybj_kernel/envelope.py
+`to_registry_envelope`), so the projection never re-runs a registry's operations: it applies each next version's patch
+to the state it keeps (`json_patch.patched`), with the columns a search needs read off it (`searchable`), and keeps
+each event's arguments and patch in the history. Per entry, versions apply in order and each once, like a case's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ybj_kernel.envelope import REGISTRY_EVENT_TYPE
 from ybj_kernel.settings import DOMAIN_SERVICES
 from ybj_query import bulk
+from ybj_query.json_patch import patched
 from ybj_query.models import registry_entries, registry_history
 
 log = logging.getLogger(__name__)
@@ -84,8 +86,11 @@ def check_registry_envelope(envelope: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(envelope["ineffect"], bool):
         raise PoisonRegistryMessage("ineffect is not a boolean")
     data = envelope["data"]
-    if not isinstance(data, dict) or not isinstance(data.get("state"), dict):
-        raise PoisonRegistryMessage("data.state is not a JSON object")
+    patch = data.get("patch") if isinstance(data, dict) else None
+    if not isinstance(patch, list) or not all(
+        isinstance(op, dict) and isinstance(op.get("op"), str) and isinstance(op.get("path"), str) for op in patch
+    ):
+        raise PoisonRegistryMessage("data.patch is not a JSON Patch")
     if not isinstance(data.get("args"), dict | None):
         raise PoisonRegistryMessage("data.args is neither a JSON object nor null")
     try:
@@ -115,9 +120,23 @@ def searchable(state: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def entry_row(envelope: dict[str, Any], when: datetime) -> dict[str, Any]:
-    """The entry's read-model row after this event."""
-    state = envelope["data"]["state"]
+def after(envelope: dict[str, Any], state: dict[str, Any] | None, in_effect: bool) -> dict[str, Any]:
+    """The entry's state after this event, from its state before (changed in place); a patch that does not fit it is
+    poison. A change to an entry not in effect starts from nothing, as the owning service's does."""
+    try:
+        new = patched(state if state is not None and in_effect else {}, envelope["data"]["patch"])
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise PoisonRegistryMessage(
+            f"the patch of {envelope['registry']} {envelope['subject']} version {envelope['entryversion']} does not"
+            f" apply to the version before: {type(exc).__name__}: {exc}"
+        ) from None
+    if not isinstance(new, dict):
+        raise PoisonRegistryMessage(f"the patch of {envelope['registry']} {envelope['subject']} leaves no JSON object")
+    return new
+
+
+def entry_row(envelope: dict[str, Any], state: dict[str, Any], when: datetime) -> dict[str, Any]:
+    """The entry's read-model row after this event, with its state after it."""
     return {
         "registry": envelope["registry"],
         "key": envelope["subject"],
@@ -145,7 +164,7 @@ def history_row(envelope: dict[str, Any], when: datetime) -> dict[str, Any]:
         "case_id": envelope["bycaseid"],
         "time": when,
         "args": envelope["data"].get("args"),
-        "state": envelope["data"]["state"],
+        "patch": envelope["data"]["patch"],
         "in_effect": envelope["ineffect"],
     }
 
@@ -160,8 +179,9 @@ class Folded:
     moved: list[dict[str, Any]] = field(default_factory=list)  # entries it held, at a later version now
 
 
-def fold(known: dict[tuple[str, str], int], envelopes: Iterable[dict[str, Any]]) -> Folded:
-    """Apply envelopes to entries whose read-model versions are `known` ((registry, key) -> version), in memory.
+def fold(known: dict[tuple[str, str], bulk.StoredEntry], envelopes: Iterable[dict[str, Any]]) -> Folded:
+    """Apply envelopes to entries as the read model holds them (`known`: (registry, key) -> version, in effect, state),
+    in memory.
 
     Per entry, version N applies only right after N-1 (1 to an entry not yet known): a re-sent event changes nothing,
     and so does one that arrives before its predecessor (the relay sends that batch again, in order).
@@ -172,7 +192,9 @@ def fold(known: dict[tuple[str, str], int], envelopes: Iterable[dict[str, Any]])
         k = (envelope["registry"], envelope["subject"])
         current = entries.get(k)
         if current is None and k in known:
-            current = entries[k] = {"read_version": known[k], "version": known[k]}
+            version, in_effect, state = known[k]
+            current = entries[k] = {"read_version": version, "version": version, "in_effect": in_effect}
+            current["state"] = state
         expected = 1 if current is None else current["version"] + 1
         if envelope["entryversion"] != expected:
             if envelope["entryversion"] > expected:
@@ -186,8 +208,12 @@ def fold(known: dict[tuple[str, str], int], envelopes: Iterable[dict[str, Any]])
             out.applied.append(False)
             continue
         when = datetime.fromisoformat(envelope["time"])
+        if current is None:
+            state = after(envelope, None, False)
+        else:  # its state was read: the batch has a later version of it (`project_registry_batch`)
+            state = after(envelope, current["state"], current["in_effect"])
         out.history.append(history_row(envelope, when))
-        row = entry_row(envelope, when)
+        row = entry_row(envelope, state, when)
         if current is None:
             entries[k] = {**row, "read_version": None}
         else:
@@ -204,14 +230,18 @@ def fold(known: dict[tuple[str, str], int], envelopes: Iterable[dict[str, Any]])
 def project_registry_batch(conn: Connection, envelopes: list[dict[str, Any]]) -> list[bool]:
     """Apply many registry events with a few statements; the result says, per event, whether it applied.
 
-    The entries the batch touches are read once (`bulk.read_entries`), folded in memory, then history rows and new
-    entries are copied in and moved entries updated with one statement. A row that exists all the same (another
-    projector got there first) raises IntegrityError, and the caller applies the batch one event at a time.
+    The entries the batch touches are read once (`bulk.read_entries`: their states only where the batch has a later
+    version), folded in memory, then history rows and new entries are copied in and moved entries updated with one
+    statement. A row that exists all the same (another projector got there first) raises IntegrityError, and the
+    caller applies the batch one event at a time.
     """
     if not envelopes:
         return []
-    known = bulk.read_entries(conn, list({(e["registry"], e["subject"]) for e in envelopes}))
-    folded = fold(known, envelopes)
+    latest: dict[tuple[str, str], int] = {}
+    for e in envelopes:
+        k = (e["registry"], e["subject"])
+        latest[k] = max(latest.get(k, 0), e["entryversion"])
+    folded = fold(bulk.read_entries(conn, latest), envelopes)
     bulk.write_entries(conn, folded.history, folded.opened, folded.moved)
     return folded.applied
 
@@ -219,10 +249,13 @@ def project_registry_batch(conn: Connection, envelopes: list[dict[str, Any]]) ->
 def project_registry(conn: Connection, envelope: dict[str, Any]) -> bool:
     """Apply one registry event (the one-by-one path); return False when it changes nothing."""
     k = (envelope["registry"], envelope["subject"])
-    where = (registry_entries.c.registry == k[0]) & (registry_entries.c.key == k[1])
-    current = conn.execute(select(registry_entries.c.version).where(where)).scalar()
-    if envelope["entryversion"] != (1 if current is None else current + 1):
+    e = registry_entries.c
+    where = (e.registry == k[0]) & (e.key == k[1])
+    current = conn.execute(select(e.version, e.in_effect).where(where)).first()
+    if envelope["entryversion"] != (1 if current is None else current.version + 1):
         return False
+    before = None if current is None or not current.in_effect else conn.execute(select(e.state).where(where)).scalar()
+    state = after(envelope, before, current is not None and current.in_effect)
     when = datetime.fromisoformat(envelope["time"])
     inserted = conn.execute(
         pg_insert(registry_history)
@@ -232,9 +265,9 @@ def project_registry(conn: Connection, envelope: dict[str, Any]) -> bool:
     ).first()
     if inserted is None:
         return False
-    row = entry_row(envelope, when)
+    row = entry_row(envelope, state, when)
     if current is None:
         conn.execute(insert(registry_entries).values(row))
     else:
-        conn.execute(update(registry_entries).where(where & (registry_entries.c.version == current)).values(row))
+        conn.execute(update(registry_entries).where(where & (e.version == current.version)).values(row))
     return True

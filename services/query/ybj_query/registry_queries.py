@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, and_, func, select, text
 
 from ybj_kernel.domain.identity import admdvs_covers
 from ybj_kernel.errors import Forbidden, InvalidInput, NotFound
+from ybj_query.json_patch import patched
 from ybj_query.models import SCHEMA, registry_entries, registry_history
 from ybj_query.reads import reading, scope_prefix
 
@@ -88,7 +90,8 @@ def entry_by_index(engine: Engine, index: str, value: str, registry: str) -> dic
 
 
 def history(engine: Engine, registry: str, key: str) -> list[dict[str, Any]]:
-    """Every event of an entry, oldest first: the fact, the case that made it, its arguments and the state after."""
+    """Every event of an entry, oldest first: the fact, the case that made it, its arguments, its patch and the state
+    after it (each event's patch applied in turn to the state before)."""
     h = registry_history.c
     with reading(engine) as conn:
         rows = conn.execute(
@@ -96,20 +99,27 @@ def history(engine: Engine, registry: str, key: str) -> list[dict[str, Any]]:
         ).all()
     if not rows:
         raise not_found(registry, key)
-    return [
-        {
-            "version": r.version,
-            "event": r.event_name,
-            "type": r.event_type,
-            "op": r.op,
-            "case_id": r.case_id,
-            "args": r.args,
-            "time": r.time.isoformat(),
-            "in_effect": r.in_effect,
-            "state": r.state,
-        }
-        for r in rows
-    ]
+    out: list[dict[str, Any]] = []
+    state: Any = {}
+    in_effect = False
+    for r in rows:
+        state = patched(state if in_effect else {}, r.patch)
+        in_effect = r.in_effect
+        out.append(
+            {
+                "version": r.version,
+                "event": r.event_name,
+                "type": r.event_type,
+                "op": r.op,
+                "case_id": r.case_id,
+                "args": r.args,
+                "patch": r.patch,
+                "time": r.time.isoformat(),
+                "in_effect": r.in_effect,
+                "state": orjson.loads(orjson.dumps(state)),  # as it stood then: later patches change `state`
+            }
+        )
+    return out
 
 
 def _contains(value: str) -> str:

@@ -217,7 +217,8 @@ def _entry_routes(router: APIRouter, reads: _Reads) -> None:
 
     @router.get("/api/v1/registries/{registry}/{key}/history", responses=PASSED)
     async def registry_history(registry: str, key: str, who: CurrentActor, request: Request) -> list[dict[str, Any]]:
-        """Every change of a registry entry, oldest first, with the case that made it and the state after it."""
+        """Every change of a registry entry, oldest first, with the case that made it, its JSON Patch and the state after
+        it."""
         _may_read(who)
         try:
             found = await asyncio.to_thread(q.history, engine, registry, key)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -38,12 +36,8 @@ _CASE_EVENT_PREFIX = f"{Case.__module__}:{Case.__qualname__}."
 _ENTRY_EVENT_PREFIX = f"{Entry.__module__}:{Entry.__qualname__}."
 _ENTRY_OPENED = f"{_ENTRY_EVENT_PREFIX}Opened"
 _ENTRY_REVERTED = f"{_ENTRY_EVENT_PREFIX}{REVERTED}"
-# Registry entries whose latest state the relay keeps in memory, as JSON (least recently published first out), at
-# most this many and this many bytes: an entry's events follow one another closely (one transaction, or a later case
-# on the same person), so a few thousand are plenty, and an account with years of 收支 cannot crowd the relay's memory.
-# One the relay no longer holds is rebuilt from the store once.
-ENTRIES_REMEMBERED = 5000
-ENTRY_BYTES_REMEMBERED = 16 * 1024 * 1024
+# The registry and key of this many entries, the last published (their later events do not repeat them).
+NAMES_REMEMBERED = 10_000
 
 
 class RelayPosition:
@@ -85,7 +79,8 @@ class RelayPosition:
 def envelope_of(app: CaseApplication, notification: Notification) -> dict[str, Any] | None:
     """Map a case event's notification to its published envelope; None for events of other aggregates.
 
-    Registry entry events need the entry's state before them: `Envelopes` maps them (and case events too).
+    Registry entry events need the entry's registry and key from its opening event: `Envelopes` maps them (and case
+    events too).
     """
     if not notification.topic.startswith(_CASE_EVENT_PREFIX):
         return None
@@ -96,36 +91,20 @@ def envelope_of(app: CaseApplication, notification: Notification) -> dict[str, A
     return to_envelope(app.service, attrs, attrs["process_id"], prev_digest, digest)
 
 
-@dataclass(frozen=True)
-class _EntryState:
-    """A registry entry as of one version: what the next event's envelope starts from (its state as JSON)."""
-
-    registry: str
-    key: str
-    version: int
-    in_effect: bool
-    state: bytes
-
-
 class Envelopes:
-    """Maps notifications to published envelopes: every case event, and every registry entry event with the entry's
-    whole state after it (uniqueness claims and batch records stay unpublished).
+    """Maps notifications to published envelopes: every case event, and every registry entry event with the JSON Patch
+    it applies to the entry's state (uniqueness claims and batch records stay unpublished).
 
-    A stored entry event holds only the JSON Patch it made (domain/registry.py), so the mapper follows each entry: the
-    opening event carries the state, every later one is applied to the state before it, held in memory for the
-    entries published last (`ENTRIES_REMEMBERED`, `ENTRY_BYTES_REMEMBERED`). An entry it does not hold (first seen since the relay started,
-    forgotten, or a batch sent again) is rebuilt from the store at the version before: `load` does that off the event
-    loop for a whole batch; mapping one notification alone does it on the spot.
+    A stored entry event already holds its patch (domain/registry.py), so an envelope costs O(change), whatever the
+    entry's size. Only the entry's registry and key are not on its later events: they are read off its opening event,
+    and the last `NAMES_REMEMBERED` are kept (a few hundred bytes each; an entry's events follow one another closely).
+    `learn` reads the missing ones for a whole batch off the event loop; mapping one notification alone reads on the spot.
     """
 
-    def __init__(
-        self, app: CaseApplication, remembered: int = ENTRIES_REMEMBERED, memory: int = ENTRY_BYTES_REMEMBERED
-    ) -> None:
+    def __init__(self, app: CaseApplication, remembered: int = NAMES_REMEMBERED) -> None:
         self.app = app
         self._remembered = remembered
-        self._memory = memory
-        self._held_bytes = 0
-        self._entries: OrderedDict[UUID | str, _EntryState] = OrderedDict()
+        self._names: OrderedDict[UUID | str, tuple[str, str]] = OrderedDict()
 
     def __call__(self, notification: Notification) -> dict[str, Any] | None:
         """The notification's envelope, or None when its aggregate is not published."""
@@ -136,169 +115,70 @@ class Envelopes:
             return None
         return self._entry_envelope(notification)
 
-    def unseen(self, notes: Sequence[Notification]) -> list[tuple[UUID | str, int]]:
-        """The (entry, version) states the registry events of `notes` start from that this mapper does not hold."""
-        known: dict[UUID | str, int] = {}
-        wanted: list[tuple[UUID | str, int]] = []
+    def unnamed(self, notes: Sequence[Notification]) -> list[UUID | str]:
+        """The entries of the registry events in `notes` whose registry and key this mapper would have to read."""
+        opened: set[UUID | str] = set()
+        missing: dict[UUID | str, None] = {}  # in order, each once
         for note in notes:
             if not note.topic.startswith(_ENTRY_EVENT_PREFIX):
                 continue
-            entry_id, version = note.originator_id, note.originator_version
-            if version > 1:
-                held = known.get(entry_id)
-                if held is None and (cached := self._entries.get(entry_id)) is not None:
-                    held = cached.version
-                if held != version - 1:
-                    wanted.append((entry_id, version - 1))
-            known[entry_id] = version
-        return wanted
+            entry_id = note.originator_id
+            if note.topic == _ENTRY_OPENED:
+                opened.add(entry_id)
+            elif entry_id not in opened and entry_id not in self._names:
+                missing[entry_id] = None
+        return list(missing)
 
-    def load(self, notes: Sequence[Notification]) -> None:
-        """Rebuild from the store the entry states the registry events of `notes` start from (blocking)."""
-        for entry_id, version in self.unseen(notes):
-            self._load(entry_id, version)
+    def learn(self, notes: Sequence[Notification]) -> None:
+        """Read from the store the registry and key of the entries `unnamed` lists (blocking)."""
+        for entry_id in self.unnamed(notes):
+            self._name(entry_id)
 
-    def _load(self, entry_id: UUID | str, version: int) -> _EntryState:
-        entry: Entry = self.app.repository.get(
-            entry_id if isinstance(entry_id, UUID) else UUID(entry_id), version=version
-        )
-        held = _EntryState(entry.registry, entry.key, version, entry.in_effect, orjson.dumps(entry.state))
-        return self._remember(entry_id, held)
+    def _name(self, entry_id: UUID | str) -> tuple[str, str]:
+        name = self._names.get(entry_id)
+        if name is None:
+            stored = self.app.recorder.select_events(UUID(str(entry_id)), lte=1, limit=1)
+            opened = vars(self.app.mapper.to_domain_event(stored[0]))
+            name = (opened["registry"], opened["key"])
+        return self._remember(entry_id, name)
 
-    def _remember(self, entry_id: UUID | str, state: _EntryState) -> _EntryState:
-        replaced = self._entries.pop(entry_id, None)
-        if replaced is not None:
-            self._held_bytes -= len(replaced.state)
-        self._entries[entry_id] = state
-        self._held_bytes += len(state.state)
-        while len(self._entries) > 1 and (len(self._entries) > self._remembered or self._held_bytes > self._memory):
-            _, forgotten = self._entries.popitem(last=False)
-            self._held_bytes -= len(forgotten.state)
-        return state
+    def _remember(self, entry_id: UUID | str, name: tuple[str, str]) -> tuple[str, str]:
+        self._names[entry_id] = name
+        self._names.move_to_end(entry_id)
+        if len(self._names) > self._remembered:
+            self._names.popitem(last=False)
+        return name
 
     def _entry_envelope(self, notification: Notification) -> dict[str, Any]:
-        event = self.app.mapper.to_domain_event(notification)
-        entry_id, version = notification.originator_id, notification.originator_version
-        attrs = event.__dict__
-        if notification.topic == _ENTRY_OPENED:
-            registry, key, in_effect = attrs["registry"], attrs["key"], True
-            state, args = attrs["state"], attrs["args"]
-        else:
-            before = self._entries.get(entry_id)
-            if before is None or before.version != version - 1:
-                before = self._load(entry_id, version - 1)
-            registry, key = before.registry, before.key
-            # A new document each time: an envelope already handed out never changes (orjson: ~20x faster than a
-            # deepcopy, and the JSON held is a third of the Python objects' memory).
-            state = orjson.loads(before.state)
-            if notification.topic == _ENTRY_REVERTED:  # as Entry.reverted: undo the change, or leave nothing
-                args, patch = None, attrs["patch"]
-                in_effect = patch is not None
-                state = patched(state, patch) if patch is not None else {}
-            else:  # as Entry.changed: a change to an entry not in effect re-opens it from nothing
-                args, in_effect = attrs["args"], True
-                state = patched(state if before.in_effect else {}, attrs["patch"])
-        self._remember(entry_id, _EntryState(registry, key, version, in_effect, orjson.dumps(state)))
+        attrs = self.app.mapper.to_domain_event(notification).__dict__
+        entry_id = notification.originator_id
+        args: dict[str, Any] | None
+        if notification.topic == _ENTRY_OPENED:  # the patch from nothing: the opening state
+            registry, key = self._remember(entry_id, (attrs["registry"], attrs["key"]))
+            args, patch, in_effect = attrs["args"], [{"op": "replace", "path": "", "value": attrs["state"]}], True
+        elif notification.topic == _ENTRY_REVERTED:  # the stored undo; None: the entry is left with nothing
+            registry, key = self._name(entry_id)
+            args, patch, in_effect = None, attrs["patch"], attrs["patch"] is not None
+            if patch is None:
+                patch = [{"op": "replace", "path": "", "value": {}}]
+        else:  # a change; to an entry not in effect its patch is from nothing, as its state then is
+            registry, key = self._name(entry_id)
+            args, patch, in_effect = attrs["args"], attrs["patch"], True
         change = {
             "entry_id": entry_id,
             "registry": registry,
             "key": key,
-            "version": version,
+            "version": notification.originator_version,
             "timestamp": attrs["timestamp"],
             "event_name": attrs["event_name"],
             "op": attrs["op"],
             "case_id": attrs["case_id"],
             "args": args,
-            "state": state,
+            "patch": patch,
             "in_effect": in_effect,
         }
         prev_digest, digest = getattr(notification, "prev_digest", b""), getattr(notification, "digest", b"")
         return to_registry_envelope(self.app.service, change, prev_digest, digest)
-
-
-def patched(doc: Any, patch: Sequence[dict[str, Any]]) -> Any:
-    """Apply a JSON Patch (RFC 6902) to `doc` in place and return the result (a new one only for a root `path`).
-
-    The patches are the registry's own (`jsonpatch.make_patch` in domain/registry.py) and apply as that library applies
-    them; this does it in a fraction of its time (it builds and validates every operation twice), which is most of
-    mapping a registry event. Applying a patch that does not fit raises, as the library would.
-    """
-    for op in patch:
-        kind, path = op["op"], op["path"]
-        if kind == "add":
-            doc = _put(doc, path, op["value"], insert=True)
-        elif kind == "replace":
-            doc = _put(doc, path, op["value"], insert=False)
-        elif kind == "remove":
-            _take(doc, path)
-        elif kind == "move":
-            doc = _put(doc, path, _take(doc, op["from"]), insert=True)
-        elif kind == "copy":
-            doc = _put(doc, path, copy.deepcopy(_at(doc, op["from"])), insert=True)
-        elif kind == "test":
-            if _at(doc, path) != op["value"]:
-                raise ValueError(f"JSON Patch test failed at {path!r}")
-        else:
-            raise ValueError(f"unknown JSON Patch operation {kind!r}")
-    return doc
-
-
-def _tokens(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise ValueError(f"not a JSON Pointer: {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-def _step(container: Any, token: str) -> Any:
-    return container[int(token)] if isinstance(container, list) else container[token]
-
-
-def _at(doc: Any, pointer: str) -> Any:
-    for token in _tokens(pointer):
-        doc = _step(doc, token)
-    return doc
-
-
-def _parent(doc: Any, pointer: str) -> tuple[Any, str]:
-    tokens = _tokens(pointer)
-    container = doc
-    for token in tokens[:-1]:
-        container = _step(container, token)
-    return container, tokens[-1]
-
-
-def _put(doc: Any, pointer: str, value: Any, *, insert: bool) -> Any:
-    if pointer == "":
-        return value
-    container, last = _parent(doc, pointer)
-    if isinstance(container, list):
-        if last == "-" and insert:
-            container.append(value)
-        elif insert:
-            index = int(last)
-            if not 0 <= index <= len(container):
-                raise IndexError(f"JSON Patch index {index} out of range")
-            container.insert(index, value)
-        else:
-            container[int(last)] = value
-    elif isinstance(container, dict):
-        if not insert and last not in container:
-            raise KeyError(f"JSON Patch replaces a missing member {last!r}")
-        container[last] = value
-    else:
-        raise TypeError(f"JSON Patch path {pointer!r} does not lead into an object or array")
-    return doc
-
-
-def _take(doc: Any, pointer: str) -> Any:
-    container, last = _parent(doc, pointer)
-    if isinstance(container, list):
-        return container.pop(int(last))
-    if isinstance(container, dict):
-        return container.pop(last)
-    raise TypeError(f"JSON Patch path {pointer!r} does not lead into an object or array")
 
 
 # Kafka or PostgreSQL is away (broker restarting, connection lost, no acknowledgement in time): wait and retry.
@@ -403,8 +283,8 @@ class _Relay:
         # A full batch means a backlog: read on at once. A partial one: let a few milliseconds of events gather, so
         # that each batch (a read, a produce request, a position write) carries more than one or two events.
         self._idle = 0.0 if len(notes) >= self.batch_size else LINGER_SECONDS
-        if self.envelopes.unseen(notes):  # registry entries not held in memory: rebuilt off the event loop
-            await asyncio.to_thread(self.envelopes.load, notes)
+        if self.envelopes.unnamed(notes):  # entries whose registry and key it does not hold: read off the event loop
+            await asyncio.to_thread(self.envelopes.learn, notes)
         producer = await self._started_producer()
         await _publish(self.envelopes, producer, self.topic, notes)
         self.acknowledged = notes[-1].id

@@ -37,11 +37,14 @@ class Settings(BaseSettings):
     supervision_url: str = "http://127.0.0.1:8084"
     relay_batch_size: int = 200
     # 批量 limits; the numbers are examples chosen for this deployment, not policy (README "Batches"): rows in one
-    # uploaded file, bytes of the upload, bytes its workbook unpacks to, and items in one batch of actions.
-    batch_max_rows: int = 20_000
+    # uploaded workbook, bytes of the upload, bytes its workbook unpacks to, items in one batch of actions, and rows in
+    # one exported workbook (the work queue as xlsx). A batch is saved in one transaction, its record holding every row
+    # (about 0.5 KB a row): the event store writes large saves in pieces, but one event must stay well under 5 MB.
+    batch_max_rows: int = 5_000
     batch_max_bytes: int = 20_000_000
     batch_max_unpacked_bytes: int = 300_000_000
     batch_max_actions: int = 500
+    export_max_rows: int = 20_000
     log_level: str = "INFO"
     # Official holiday schedules for years the chinesecalendar package does not cover yet (deploy/calendar/README.md).
     calendar_file: Path | None = None

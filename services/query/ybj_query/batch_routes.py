@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -32,7 +33,7 @@ from ybj_kernel.settings import Settings
 from ybj_query import reads
 from ybj_query.audit_routes import refuse_oversight
 from ybj_query.gateway import Answer, Gateway, ProcessRegistry
-from ybj_query.passthrough import PASSED, service_in_read_model
+from ybj_query.passthrough import service_in_read_model
 
 # A whole file checked and saved in one transaction takes a while: about 2.5 s per 1,000 P019 rows measured here.
 UPLOAD_TIMEOUT_SECONDS = 300
@@ -52,11 +53,27 @@ _UPLOAD_SCHEMA = {
 UPLOAD_DOC: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _UPLOAD_SCHEMA}}}
 }
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message_zh", "message_en"],
+    "properties": {
+        "code": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "message_en": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+    },
+}
+# Besides the errors every route of the entry point documents (api.ERROR_RESPONSES: 401 403 404 409 422 503).
 UPLOAD_ANSWERS: dict[int | str, dict[str, Any]] = {
-    **PASSED,
-    200: {"description": "同一用户再次上传同一文件：原批次，不重复办理 / the same file again: the same batch"},
+    200: {
+        "description": "同一用户再次上传同一文件：原批次，不重复办理 / the same file again: the same batch",
+        "content": {"application/json": {}},
+    },
     201: {"description": "批次已导入：行数、错误行（行号、字段、原因）、已受理的案件 / the batch as imported"},
-    413: {"description": "文件过大 / the file is too large"},
+    413: {
+        "description": "文件过大 / the file is too large",
+        "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+    },
 }
 
 
@@ -116,7 +133,7 @@ def batch_router(
             raise NotFound("BATCH_NOT_FOUND", f"批次 {batch_id} 不存在", f"no batch {batch_id}", "batch_id")
         return service
 
-    @router.get("/api/v1/processes/{process_id}/template.xlsx", responses={**PASSED, **XLSX})
+    @router.get("/api/v1/processes/{process_id}/template.xlsx", responses=XLSX)
     async def template(process_id: str, request: Request) -> Response:
         """The batch template (批量导入模板) of a process's batch variant (`?variant=`, default the first one)."""
         service = await process_service(process_id)
@@ -127,6 +144,7 @@ def batch_router(
     @router.post("/api/v1/batches", status_code=201, responses=UPLOAD_ANSWERS, openapi_extra=UPLOAD_DOC)
     async def upload(request: Request) -> Response:
         """Upload a filled template: 201 with the batch (200 and the same batch for the same file again)."""
+        verifier.actor(request.headers.get("authorization"))  # a 401 before a large body is read, not after
         refuse_oversight(verifier, request.headers.get("authorization"))
         raw = await _bounded_body(request, limits.batch_max_bytes)
         process = await _form_field(request, raw, "process")
@@ -140,17 +158,17 @@ def batch_router(
             timeout_seconds=UPLOAD_TIMEOUT_SECONDS,
         )
 
-    @router.get("/api/v1/batches/{batch_id}", responses=PASSED)
+    @router.get("/api/v1/batches/{batch_id}")
     async def batch(batch_id: str, request: Request) -> Response:
         """A batch: total, accepted, rejected, every bad row's field and reason, and the cases opened."""
         return await gateway.pass_through(batch_service(batch_id), "GET", request.url.path, headers=request.headers)
 
-    @router.get("/api/v1/batches/{batch_id}/report.xlsx", responses={**PASSED, **XLSX})
+    @router.get("/api/v1/batches/{batch_id}/report.xlsx", responses=XLSX)
     async def report(batch_id: str, request: Request) -> Response:
         """The uploaded rows with 结果 and 错误原因 (field and reason in Chinese) for each bad row."""
         return await gateway.pass_through(batch_service(batch_id), "GET", request.url.path, headers=request.headers)
 
-    @router.post("/api/v1/cases/batch-actions", response_model=BatchActionResults, responses=PASSED)
+    @router.post("/api/v1/cases/batch-actions", response_model=BatchActionResults)
     async def batch_actions(body: BatchActions, request: Request) -> dict[str, Any]:
         """批量审核: each item acted on by its case's service on its own; one item refused does not stop the others."""
         refuse_oversight(verifier, request.headers.get("authorization"))
@@ -181,9 +199,11 @@ def batch_router(
 
 async def _act(gateway: Gateway, engine: Engine, item: BatchActionItem, headers: Mapping[str, str]) -> dict[str, Any]:
     case_id = str(item.case_id)
-    command = orjson.dumps(
+    # The standard library's encoder: it writes any integer and escapes lone surrogates, both of which JSON may carry
+    # (orjson refuses them), and the service reads the item as it would its own request.
+    command = json.dumps(
         {"action": item.action, "expected_version": item.expected_version, "comment": item.comment, "data": item.data}
-    )
+    ).encode()
     path = f"/api/v1/cases/{case_id}/actions"
     try:
         service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
@@ -295,7 +315,7 @@ def work_queue(
 ) -> dict[str, Any] | Response:
     """One page of the work queue as JSON, or (format=xlsx) every case the filters select as a workbook.
 
-    An export holds at most Settings.batch_max_rows cases (20,000 unless configured): more is a 422 asking for
+    An export holds at most Settings.export_max_rows cases (20,000 unless configured): more is a 422 asking for
     narrower filters, never a truncated list presented as whole.
     """
     if as_format != "xlsx":
@@ -309,7 +329,7 @@ def work_queue(
             page_size=page_size,
             overdue_on=overdue_on,
         )
-    limit = _settings().batch_max_rows
+    limit = _settings().export_max_rows
     found = reads.work_queue(
         engine,
         scope,

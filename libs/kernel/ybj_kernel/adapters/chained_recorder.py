@@ -8,7 +8,8 @@ Rows stored before the chain existed get their digests once, at start, in stream
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,12 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from ybj_kernel.audit.chain import GENESIS, event_digest
+
+# One INSERT carries at most about this many bytes of event state. eventsourcing inserts in psycopg's pipeline mode,
+# where a single statement with more than about 5 MB of parameters never returns (client and server each wait for
+# the other; measured with psycopg 3.3.9): a large save (a batch import) is inserted in pieces, each fetched before
+# the next is sent, all in the same transaction.
+INSERT_CHUNK_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             " RETURNING notification_id"
         ).format(table, id_type)
 
+        self._chunked_ids: dict[int, list[int]] = {}  # notification ids of a save sent in pieces, by cursor
+        self._chunked_lock = threading.Lock()
+
     def _table(self) -> Composed:
         return SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
 
@@ -83,17 +93,34 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             known[(stream, e.originator_version)] = digest
             prevs.append(prev)
             digests.append(digest)
-        curs.execute(
-            self._insert_chained,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-                prevs,
-                digests,
-            ),
-        )
+        pieces = list(_pieces(stored_events))
+        ids: list[int] = []
+        for start, stop in pieces:
+            curs.execute(
+                self._insert_chained,
+                (
+                    [e.originator_id for e in stored_events[start:stop]],
+                    [e.originator_version for e in stored_events[start:stop]],
+                    [e.topic for e in stored_events[start:stop]],
+                    [e.state for e in stored_events[start:stop]],
+                    prevs[start:stop],
+                    digests[start:stop],
+                ),
+            )
+            if len(pieces) > 1 and stop < len(stored_events):  # fetching syncs the pipeline before the next piece
+                ids += [row["notification_id"] for row in curs.fetchall()]
+        if len(pieces) > 1:
+            with self._chunked_lock:
+                self._chunked_ids[id(curs)] = ids
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The ids of every piece: those fetched between pieces, then the last piece's."""
+        with self._chunked_lock:
+            earlier = self._chunked_ids.pop(id(curs), [])
+        last = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
+        return [*earlier, *last]
 
     def select_notifications(
         self,
@@ -170,3 +197,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 updates,
             )
         return len(updates)
+
+
+def _pieces(stored_events: Sequence[StoredEvent]) -> Iterator[tuple[int, int]]:
+    """Index ranges of consecutive events whose states add up to at most INSERT_CHUNK_BYTES (at least one each)."""
+    start, size = 0, 0
+    for i, e in enumerate(stored_events):
+        if i > start and size + len(e.state) > INSERT_CHUNK_BYTES:
+            yield start, i
+            start, size = i, 0
+        size += len(e.state)
+    yield start, len(stored_events)

@@ -53,7 +53,7 @@ BatchMode = Literal["valid_rows", "all_or_nothing"]
 class BatchLimits:
     """Bounds on one upload (Settings.batch_*; examples chosen for this deployment, not policy)."""
 
-    max_rows: int = 20_000
+    max_rows: int = 1_000
     max_bytes: int = 20_000_000
     max_unpacked_bytes: int = 300_000_000
 

@@ -16,7 +16,6 @@ from ybj_enrollment.application import EnrollmentApplication
 from ybj_kernel.adapters.chained_recorder import INSERT_CHUNK_BYTES
 from ybj_kernel.adapters.eventstore import eventstore_env
 from ybj_kernel.audit.chain import GENESIS
-from ybj_kernel.domain.process import ProcessDefinition
 
 
 @pytest.fixture
@@ -25,7 +24,7 @@ def app(infrastructure: dict[str, str]) -> Iterator[EnrollmentApplication]:
     dsn = infra.create_database(infrastructure["YBJ_PG_DSN"], database)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE SCHEMA enrollment")
-    definitions: dict[str, ProcessDefinition] = EnrollmentApplication.default_definitions()
+    definitions = EnrollmentApplication.default_definitions()
     application = EnrollmentApplication(definitions, lambda *_: "n", env=eventstore_env(dsn, "enrollment"))
     try:
         yield application

@@ -129,6 +129,10 @@ def test_a_process_without_a_batch_mode_and_an_unknown_variant_are_clear_errors(
         batch_variant(P019, "bulk")
     assert (err.value.code, err.value.field) == ("UNKNOWN_VARIANT", "variant")
     assert batch_variant(P019, None) == "batch"  # the first variant with a batch stage
+    with pytest.raises(InvalidInput) as err:  # P004's batch stages take lists of people inside one case
+        batch_variant(definitions["P004"], "offline")
+    assert (err.value.code, err.value.field) == ("ROWS_IN_CASE", "process")
+    assert "新参保人员" in err.value.message_zh
 
 
 # Reading a filled template

@@ -181,7 +181,31 @@ def batch_variant(p: ProcessDefinition, variant: str | None) -> str | None:
             f"{p.id} has no batch mode" + (f" in variant {variant}" if variant else ""),
             "variant" if variant else "process",
         )
+    listed = [f for stage in batch_stages(p, chosen) if stage.input is not None for f in _row_lists(stage.input)]
+    if listed:  # P004: one case is a period, its 批量 stages take lists of people, which a row-per-case file is not
+        raise InvalidInput(
+            "ROWS_IN_CASE",
+            f"{p.id}{p.name_zh}的批量环节在一个案件中录入人员名单（{'、'.join(listed)}），"
+            "请在案件的该环节提交名单；名单的 Excel 导入尚未提供",
+            f"{p.id}'s batch stages take lists of people inside one case ({', '.join(listed)}): submit them on the "
+            "case's step; importing such lists from Excel is not available yet",
+            "process",
+        )
     return chosen
+
+
+def _row_lists(model: type[BaseModel]) -> list[str]:
+    """The fields of `model` that hold a list of rows (list[SomeModel]), by their Chinese names."""
+    found = []
+    for code, info in model.model_fields.items():
+        args = typing.get_args(_strip_optional(info.annotation))
+        if typing.get_origin(_strip_optional(info.annotation)) is list and args and _is_model(args[0]):
+            found.append(_split_description(info.description or code)[0])
+    return found
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def batch_stages(p: ProcessDefinition, variant: str | None) -> tuple[Stage, ...]:

@@ -7,15 +7,20 @@ paid with the late fee and restoration computed (P011), the account injected (P0
 
 from __future__ import annotations
 
+import io
+import json
 import random
 import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.integration.conftest import Api, valid_certno
+from pypdf import PdfReader
+
+from tests.integration.conftest import Api, valid_certno, wait_until
 from ybj_enrollment.processes.p001_employer_registration import EXAMPLE as EMPLOYER
 from ybj_enrollment.registries.codes import emp_no_for, psn_no_for
 from ybj_kernel.domain.identity import uscc_check_char
+from ybj_kernel.sm3 import sm3_hex
 
 REG = ("gy-reg-11", "registrar", "520000")
 REG2 = ("gy-reg-12", "registrar", "520000")
@@ -247,6 +252,23 @@ def test_a_transfer_accepted_before_national_day_runs_on_working_day_clocks(api:
     done = api.step(sent, IN_AGENCY, "complete_transfer", {"arvl_amt": "3456.78"})
     assert done["stage"] == "completed"
     _balance(api, psn_no_for(certno), 345678)
+
+    # 《参保凭证》 printed: the PDF's text names the person and the 受理号; its SM3 digest is in the case history.
+    listed = api.client.get(f"/api/v1/cases/{done['case_id']}/documents", headers=api.headers(REG)).json()
+    assert "enrollment-certificate" in {d["name"] for d in listed}
+    pdf = api.client.get(f"/api/v1/cases/{done['case_id']}/documents/enrollment-certificate", headers=api.headers(REG))
+    assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf"), pdf.text[:300]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "陈静" in text
+    assert done["acceptance_no"] in text
+    assert pdf.headers["x-document-sm3"] == sm3_hex(pdf.content)
+    wait_until(
+        lambda: any(h.get("event") == "DocumentIssued" for h in api.history(done["case_id"])),
+        15,
+        "the DocumentIssued event never reached the case history",
+    )
+    issued = next(h for h in api.history(done["case_id"]) if h.get("event") == "DocumentIssued")
+    assert sm3_hex(pdf.content) in json.dumps(issued, ensure_ascii=False)
 
 
 def test_a_unit_merged_into_another_takes_its_people_with_it(api: Api) -> None:

@@ -32,6 +32,8 @@ METRICS_BASE_PORT = 29101
 NAME_PREFIX = "bench-"
 READER = ("bench-auditor", "auditor", "520000")
 START_TIMEOUT = 90.0
+# Processes that serve no metrics port: the audit checkpointer signs and sleeps (ybj_kernel/audit/checkpointer.py).
+WITHOUT_METRICS = frozenset({"audit-checkpointer"})
 
 
 class BenchError(RuntimeError):
@@ -105,6 +107,9 @@ class Bench:
         log = processes.log_file(self.platform.name(process), self.run_dir)
         if process in SERVICES:
             processes.wait_http(f"{self.platform.url(process)}/healthz", timeout, log=log, pid=pid)
+        elif process in WITHOUT_METRICS:
+            if not processes.pid_alive(pid):
+                raise RuntimeError(f"{process} exited at start: see {log}")
         else:
             port = self.metrics_port(process)
             processes.wait_http(f"http://127.0.0.1:{port}/metrics", timeout, log=log, pid=pid)
@@ -316,7 +321,7 @@ def start_platform(bench: Bench) -> None:
     asyncio.run(ensure_topics(bench.kafka, topics))
     bench.platform.start(timeout=START_TIMEOUT)
     for process in bench.process_names():
-        if process not in SERVICES:
+        if process not in SERVICES and process not in WITHOUT_METRICS:
             bench.start(process)  # already running: waits for its metrics port
 
 

@@ -25,6 +25,16 @@ def filing_flags(event_date: date | None, filed_on: date) -> dict[str, object]:
     return {"filing_due": due.isoformat(), "filing_late": filed_on > due}
 
 
+def today_or_earlier(value: date | None, info: ValidationInfo, what_zh: str) -> date:
+    """A date a clerk enters: today when left out, never after today (the clock is the application's)."""
+    today = today_of(info)
+    if value is None:
+        return today
+    if value > today:
+        raise bilingual(f"{what_zh}不能晚于今天", f"{info.field_name} cannot be after today")
+    return value
+
+
 def fen(yuan: Decimal) -> int:
     """Yuan with fen precision to integer fen, half up."""
     return int((yuan * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -19,11 +19,10 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ybj_enrollment.processes.fields import PersonLookup, fen
+from ybj_enrollment.processes.fields import PersonLookup, fen, today_or_earlier
 from ybj_enrollment.registries.codes import Insutype, psn_no_for
 from ybj_enrollment.rule_models import Period
 from ybj_enrollment.rules import RULES
-from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage
 from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.rules import run
@@ -98,12 +97,7 @@ class BackPayment(PersonLookup):
     @field_validator("paid_on", mode="after")
     @classmethod
     def _paid_by_today(cls, value: date | None, info: ValidationInfo) -> date:
-        today = today_of(info)
-        if value is None:
-            return today
-        if value > today:
-            raise bilingual("补缴日期不能晚于今天", "paid_on cannot be after today")
-        return value
+        return today_or_earlier(value, info, "补缴日期")
 
     @model_validator(mode="after")
     def _in_arrears(self) -> BackPayment:

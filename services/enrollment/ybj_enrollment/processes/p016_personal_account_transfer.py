@@ -21,10 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from ybj_enrollment.documents import DOCUMENTS
-from ybj_enrollment.processes.fields import PersonLookup, fen
+from ybj_enrollment.processes.fields import PersonLookup, fen, today_or_earlier
 from ybj_enrollment.processes.p012_personal_account_injection import PERSON, psn_no_of
 from ybj_enrollment.rules import TransferPolicy
-from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage
 from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.validation import Admdvs, Money, bilingual
@@ -33,15 +32,6 @@ from ybj_kernel.errors import InvalidInput
 CLOCKS = TransferPolicy()  # the same policy as the rule transfer_deadlines: 5, 10, 5 working days
 OUT, IN = "1", "2"  # 转移方向
 TRANSFER, REFUND = "1", "2"  # 个人账户资金处理方式: 划转, 一次性清退
-
-
-def _on_or_before_today(value: date | None, info: ValidationInfo, what_zh: str) -> date:
-    today = today_of(info)
-    if value is None:
-        return today
-    if value > today:
-        raise bilingual(f"{what_zh}不能晚于今天", f"{info.field_name} cannot be after today")
-    return value
 
 
 class TransferApplication(PersonLookup):
@@ -59,7 +49,7 @@ class TransferApplication(PersonLookup):
     @field_validator("acpt_date", mode="after")
     @classmethod
     def _acpt_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _on_or_before_today(value, info, "受理日期")
+        return today_or_earlier(value, info, "受理日期")
 
     @field_validator("in_admdvs")
     @classmethod
@@ -80,7 +70,7 @@ class ContactLetter(BaseModel):
     @field_validator("ctc_letter_date", mode="after")
     @classmethod
     def _ctc_letter_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _on_or_before_today(value, info, "《联系函》发出日期")
+        return today_or_earlier(value, info, "《联系函》发出日期")
 
 
 class InfoSheet(BaseModel):
@@ -111,12 +101,12 @@ class InfoSheet(BaseModel):
     @field_validator("trans_date", mode="after")
     @classmethod
     def _trans_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _on_or_before_today(value, info, "资金划转日期")
+        return today_or_earlier(value, info, "资金划转日期")
 
     @field_validator("info_sheet_date", mode="after")
     @classmethod
     def _info_sheet_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _on_or_before_today(value, info, "《信息表》发出日期")
+        return today_or_earlier(value, info, "《信息表》发出日期")
 
 
 class Completion(BaseModel):
@@ -128,7 +118,7 @@ class Completion(BaseModel):
     @field_validator("arvl_date", mode="after")
     @classmethod
     def _arvl_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _on_or_before_today(value, info, "到账日期")
+        return today_or_earlier(value, info, "到账日期")
 
 
 def funds_arrived(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:

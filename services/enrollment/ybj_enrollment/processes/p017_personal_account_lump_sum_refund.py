@@ -17,10 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from ybj_enrollment.processes.fields import PersonLookup, fen
+from ybj_enrollment.processes.fields import PersonLookup, fen, today_or_earlier
 from ybj_enrollment.processes.p012_personal_account_injection import PERSON, psn_no_of
 from ybj_enrollment.rules import RULES
-from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage
 from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.rules import run
@@ -29,12 +28,6 @@ from ybj_kernel.errors import InvalidInput
 
 EMPLOYEE = "310"
 DECEASED, MOVED = "1", "2"  # 支取原因
-
-
-def _not_after_today(value: date, info: ValidationInfo, what_zh: str) -> date:
-    if value > today_of(info):
-        raise bilingual(f"{what_zh}不能晚于今天", f"{info.field_name} cannot be after today")
-    return value
 
 
 class Termination(PersonLookup):
@@ -47,7 +40,7 @@ class Termination(PersonLookup):
     @field_validator("stop_date")
     @classmethod
     def _stop_date(cls, value: date, info: ValidationInfo) -> date:
-        return _not_after_today(value, info, "终止参保日期")
+        return today_or_earlier(value, info, "终止参保日期")
 
 
 class Withdrawal(BaseModel):
@@ -82,7 +75,7 @@ class InterestSettlement(BaseModel):
     @field_validator("intr_enddate", mode="after")
     @classmethod
     def _end(cls, value: date | None, info: ValidationInfo) -> date:
-        return today_of(info) if value is None else _not_after_today(value, info, "结息日期")
+        return today_or_earlier(value, info, "结息日期")
 
 
 class InterestAdded(BaseModel):

@@ -20,27 +20,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from ybj_enrollment.documents import DOCUMENTS
-from ybj_enrollment.processes.fields import PersonLookup, fen
+from ybj_enrollment.processes.fields import PersonLookup, fen, today_or_earlier
 from ybj_enrollment.processes.p012_personal_account_injection import PERSON, UNIT, psn_no_of
 from ybj_enrollment.rule_models import OverpaymentOutput
 from ybj_enrollment.rules import overpayment_plan
-from ybj_kernel.domain.clock import today_of
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage, Variant
 from ybj_kernel.domain.registry import Effect
-from ybj_kernel.domain.validation import Money, bilingual
+from ybj_kernel.domain.validation import Money
 from ybj_kernel.errors import InvalidInput
 
 DEDUCTION, RECOVERY = "deduction", "recovery"
-
-
-def _day(value: date | None, info: ValidationInfo, what_zh: str) -> date:
-    """A date that defaults to today and may not be after it."""
-    today = today_of(info)
-    if value is None:
-        return today
-    if value > today:
-        raise bilingual(f"{what_zh}不能晚于今天", f"{info.field_name} cannot be after today")
-    return value
 
 
 class Overpayment(PersonLookup):
@@ -55,7 +44,7 @@ class Overpayment(PersonLookup):
     @field_validator("frz_date", mode="after")
     @classmethod
     def _frz_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _day(value, info, "冻结日期")
+        return today_or_earlier(value, info, "冻结日期")
 
 
 class Deduction(BaseModel):
@@ -67,7 +56,7 @@ class Deduction(BaseModel):
     @field_validator("dedc_date", mode="after")
     @classmethod
     def _dedc_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _day(value, info, "扣款日期")
+        return today_or_earlier(value, info, "扣款日期")
 
 
 class Recovery(BaseModel):
@@ -86,7 +75,7 @@ class RecoveryPaid(BaseModel):
     @field_validator("paid_date", mode="after")
     @classmethod
     def _paid_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _day(value, info, "缴款日期")
+        return today_or_earlier(value, info, "缴款日期")
 
 
 class PoolDeposit(BaseModel):
@@ -98,7 +87,7 @@ class PoolDeposit(BaseModel):
     @field_validator("dpst_date", mode="after")
     @classmethod
     def _dpst_date(cls, value: date | None, info: ValidationInfo) -> date:
-        return _day(value, info, "划入日期")
+        return today_or_earlier(value, info, "划入日期")
 
 
 def _plan(current: Mapping[str, Any], step: Mapping[str, Any]) -> OverpaymentOutput:

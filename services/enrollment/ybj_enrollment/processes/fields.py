@@ -25,6 +25,15 @@ def filing_flags(event_date: date | None, filed_on: date) -> dict[str, object]:
     return {"filing_due": due.isoformat(), "filing_late": filed_on > due}
 
 
+def checked_certno(value: str, info: ValidationInfo) -> str:
+    """A 居民身份证号 (证件类型 01) is checked whole (length, birth date, check digit) and upper-cased."""
+    if info.data.get("psn_cert_type", "01") != "01":
+        return value
+    if problem := certno_problem(value.upper(), today=today_of(info)):
+        raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
+    return value.upper()
+
+
 def today_or_earlier(value: date | None, info: ValidationInfo, what_zh: str) -> date:
     """A date a clerk enters: today when left out, never after today (the clock is the application's)."""
     today = today_of(info)
@@ -53,11 +62,7 @@ class PersonIdentity(BaseModel):
     @field_validator("certno")
     @classmethod
     def _certno(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("psn_cert_type", "01") != "01":
-            return value
-        if problem := certno_problem(value.upper(), today=today_of(info)):
-            raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
-        return value.upper()
+        return checked_certno(value, info)
 
     @field_validator("gend")
     @classmethod

@@ -14,11 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
-from ybj_enrollment.processes.fields import CertType, PersonIdentity
+from ybj_enrollment.processes.fields import CertType, PersonIdentity, checked_certno
 from ybj_enrollment.processes.uniqueness import BASIC_MEDICAL_ENROLLMENT
 from ybj_enrollment.registries.codes import FLEXIBLE_WORKER_UNIT, Insutype, psn_no_for, virtual_unit
-from ybj_kernel.domain.clock import today_of
-from ybj_kernel.domain.identity import certno_problem
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage, Variant
 from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.validation import bilingual
@@ -36,11 +34,7 @@ class CertificateCheck(BaseModel):
     @field_validator("certno")
     @classmethod
     def _certno(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("psn_cert_type", "01") != "01":
-            return value
-        if problem := certno_problem(value.upper(), today=today_of(info)):
-            raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
-        return value.upper()
+        return checked_certno(value, info)
 
 
 class FlexibleWorkerEnrollment(PersonIdentity):

@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from ybj_enrollment.processes.fields import checked_certno
 from ybj_enrollment.processes.uniqueness import BASIC_MEDICAL_ENROLLMENT
 from ybj_enrollment.registries.codes import psn_no_for
-from ybj_kernel.domain.clock import today_of
-from ybj_kernel.domain.identity import birth_date_of, certno_problem, gender_of
+from ybj_kernel.domain.identity import birth_date_of, gender_of
 from ybj_kernel.domain.process import Material, ProcessDefinition, Stage, Variant
 from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.validation import Admdvs, bilingual
@@ -52,12 +52,7 @@ class ResidentEnrollment(BaseModel):
     @field_validator("certno")
     @classmethod
     def _certno(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("psn_cert_type", "01") == "01":
-            problem = certno_problem(value.upper(), today=today_of(info))
-            if problem:
-                raise bilingual(f"证件号码无效：{problem[0]}", f"invalid 居民身份证号: {problem[1]}")
-            return value.upper()
-        return value
+        return checked_certno(value, info)
 
     @field_validator("gend")
     @classmethod

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tests.unit.gwt import application, staff
 from ybj_enrollment.application import EnrollmentApplication
 from ybj_enrollment.processes.p019_resident_enrollment import PERSON_EXAMPLE
-from ybj_kernel.adapters.spreadsheets_columns import batch_columns, batch_example, batch_variant
+from ybj_kernel.adapters.spreadsheets_columns import batch_columns, batch_example, batch_variant, rows_in_case
 from ybj_kernel.adapters.spreadsheets_export import table_xlsx
 from ybj_kernel.adapters.spreadsheets_reader import FileTooLarge, UploadedRows, read_batch
 from ybj_kernel.adapters.spreadsheets_template import template_xlsx
@@ -129,10 +129,10 @@ def test_a_process_without_a_batch_mode_and_an_unknown_variant_are_clear_errors(
         batch_variant(P019, "bulk")
     assert (err.value.code, err.value.field) == ("UNKNOWN_VARIANT", "variant")
     assert batch_variant(P019, None) == "batch"  # the first variant with a batch stage
-    with pytest.raises(InvalidInput) as err:  # P004's batch stages take lists of people inside one case
-        batch_variant(definitions["P004"], "offline")
-    assert (err.value.code, err.value.field) == ("ROWS_IN_CASE", "process")
-    assert "新参保人员" in err.value.message_zh
+    # P004's batch stages take lists of people inside one case: a lists template (test_spreadsheet_lists.py)
+    assert batch_variant(definitions["P004"], "offline") == "offline"
+    assert rows_in_case(definitions["P004"], "offline")
+    assert not rows_in_case(P019, "batch")
 
 
 # Reading a filled template

@@ -8,16 +8,20 @@ for its bad rows), never half.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+from pydantic import ValidationError
+
+from ybj_kernel.adapters.spreadsheets_columns import list_sheets
 from ybj_kernel.domain.batch_record import BatchImport, batch_id_for
 from ybj_kernel.domain.case import Case
 from ybj_kernel.domain.engine import Actor, Claim, Command, decide, decide_registration
-from ybj_kernel.domain.process import ProcessDefinition
+from ybj_kernel.domain.process import ProcessDefinition, Stage
+from ybj_kernel.domain.validation import field_errors
 from ybj_kernel.errors import InvalidInput, YbjError
 
 if TYPE_CHECKING:
@@ -146,3 +150,152 @@ def _hold(claim: Claim | None, claimed: dict[str, int], held: dict[str, int], ro
             claim.scope.field,
         )
     held[key] = row_no
+
+
+# Lists of rows inside one case (a stage whose input has list-of-model fields, e.g. P004's 新参保人员 and 停保人员):
+# one uploaded workbook, a sheet per list, fills ONE case's stage; each row is checked with the list's item model.
+
+
+@dataclass
+class BadRows(InvalidInput):
+    """Rows of a lists workbook refused (422): each bad row's sheet, row, field and reason under `errors`."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error body with every bad row listed."""
+        return {**super().to_dict(), "errors": self.errors}
+
+
+def checked_lists(
+    stage: Stage, lists: Mapping[str, Sequence[tuple[int, dict[str, Any]]]], today: date
+) -> tuple[dict[str, list[tuple[int, dict[str, Any]]]], list[dict[str, Any]]]:
+    """Each row checked alone with its list's item model: the good rows by list, and an error per bad field of a row
+    (`row`, `field` as "sheet/field", the sheet's name in the message)."""
+    good: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    errors: list[dict[str, Any]] = []
+    for sheet in list_sheets(stage.input):
+        if sheet.code not in lists:
+            continue
+        good[sheet.code] = []
+        for row_no, values in lists[sheet.code]:
+            try:
+                sheet.item.model_validate(values, context={"today": today})
+            except ValidationError as exc:
+                errors += [_row_error(sheet.name_zh, row_no, err) for err in field_errors(exc)]
+                continue
+            good[sheet.code].append((row_no, values))
+    return good, errors
+
+
+def _row_error(sheet: str, row_no: int, err: YbjError) -> dict[str, Any]:
+    return {
+        "row": row_no,
+        "sheet": sheet,
+        "field": f"{sheet}/{err.field}" if err.field else sheet,
+        "code": err.code,
+        "message_zh": f"工作表“{sheet}”第 {row_no} 行：{err.message_zh}",
+        "message_en": f"sheet {sheet}, row {row_no}: {err.message_en}",
+    }
+
+
+def _case_error(stage: Stage, lists: Mapping[str, Sequence[tuple[int, Any]]], err: YbjError) -> dict[str, Any]:
+    """A refusal of the whole stage input: named by sheet and row where its field is `list.index[.field]`."""
+    code, _, rest = (err.field or "").partition(".")
+    index, _, inner = rest.partition(".")
+    sheet = next((s for s in list_sheets(stage.input) if s.code == code), None)
+    rows = lists.get(code, ())
+    if sheet is not None and index.isdigit() and int(index) < len(rows):
+        named = YbjError(err.code, err.message_zh, err.message_en, inner or None)
+        return _row_error(sheet.name_zh, rows[int(index)][0], named)
+    return {"row": 0, "field": err.field, "code": err.code, "message_zh": err.message_zh, "message_en": err.message_en}
+
+
+def run_list_batch(
+    app: CaseApplication,
+    process_id: str,
+    variant: str | None,
+    data: Mapping[str, Any],
+    lists: Mapping[str, Sequence[tuple[int, dict[str, Any]]]],
+    actor: Actor,
+    *,
+    mode: BatchMode,
+    fingerprint: str,
+    file_name: str,
+) -> BatchOutcome:
+    """One case opened with the opening stage's input {**data, list: good rows} (none in all_or_nothing mode if any row
+    is bad, nor if the stage refuses the whole), recorded as a batch whose total is the rows uploaded."""
+    p = app.definition(process_id)
+    chosen = p.variant_key(variant)
+    opening = p.path(chosen)[0]
+    batch_id = batch_id_for(app.service, actor.user_id, p.id, chosen, fingerprint)
+    if (existing := app.find_batch(batch_id)) is not None:
+        return BatchOutcome(existing, created=False)
+    good, errors = checked_lists(opening, lists, app.today())
+    cases: list[Case] = []
+    claims: list[Any] = []
+    entries: dict[tuple[str, str], Any] = {}
+    if not (errors and mode == "all_or_nothing"):
+        values = {**data, **{code: [v for _, v in rows] for code, rows in good.items()}}
+        try:
+            case, claims = _one_row(app, p, chosen, values, actor, app.today(), {}, 0, entries)
+            cases.append(case)
+        except YbjError as err:
+            errors.append(_case_error(opening, good, err))
+            claims, entries = [], {}
+    total = sum(len(rows) for rows in lists.values())
+    batch = BatchImport(
+        id=batch_id,
+        process_id=p.id,
+        variant=chosen,
+        mode=mode,
+        fingerprint=fingerprint,
+        file_name=file_name,
+        actor=actor.stamp(actor.roles[0]),
+        total=total,
+        errors=errors,
+        case_ids=[str(case.id) for case in cases],
+        rows=[{"row": n, "sheet": code, "values": v} for code, rows in lists.items() for n, v in rows],
+    )
+    app.save_together(batch, *cases, *claims, *entries.values())
+    return BatchOutcome(batch, created=True)
+
+
+def list_command(
+    app: CaseApplication,
+    case_id: UUID,
+    action: str,
+    expected_version: int,
+    data: Mapping[str, Any],
+    lists: Mapping[str, Sequence[tuple[int, dict[str, Any]]]],
+    comment: str | None,
+) -> Command:
+    """The case's action with {**data, list: rows} as its input, every row good (else BadRows, nothing done)."""
+    case = app.get_case(case_id)
+    p = app.definition(case.process_id)
+    stage = next((s for s in p.path(case.variant) if s.action == action), None)
+    if stage is None or not list_sheets(stage.input):
+        raise InvalidInput(
+            "NO_ROW_LISTS",
+            f"{p.id} 的动作 {action} 不录入名单",
+            f"{p.id}'s action {action} takes no lists of rows",
+            "action",
+        )
+    good, errors = checked_lists(stage, lists, app.today())
+    if errors:
+        raise BadRows(
+            "INVALID_ROWS",
+            f"名单中有 {len({(e['sheet'], e['row']) for e in errors})} 行有误，未办理；请改正后重新上传",
+            f"{len({(e['sheet'], e['row']) for e in errors})} rows are invalid; nothing was done",
+            errors[0]["field"],
+            errors=errors,
+        )
+    return Command(action, expected_version, comment, {**data, **{c: [v for _, v in rows] for c, rows in good.items()}})
+
+
+def describe_list_batch(batch: BatchImport, service: str) -> dict[str, Any]:
+    """A lists batch described as any batch, its counts in rows (not cases): rows accepted are the case's rows."""
+    described = batch.describe(service)
+    bad = {(e.get("sheet"), e["row"]) for e in batch.errors if e["row"]}
+    accepted = batch.total - len(bad) if batch.case_ids else 0
+    return {**described, "accepted": accepted, "rejected": batch.total - accepted}

@@ -2,6 +2,7 @@
 
 GET  /api/v1/processes/{id}/template.xlsx    passed whole to the service of the process
 POST /api/v1/batches                         the multipart upload passed whole (byte for byte) to that service
+POST /api/v1/cases/{case_id}/rows           a lists template (P004's 停保人员 …) passed whole to the case's service
 GET  /api/v1/batches/{batch_id}[/report.xlsx] routed by the batch id's `<service>-` prefix, without probing
 POST /api/v1/cases/batch-actions             批量审核: each item forwarded as its own action to the case's service
                                              and checked there on its own (role, 不相容岗位, 医保区划, version)
@@ -48,6 +49,7 @@ _UPLOAD_SCHEMA = {
         "file": {"type": "string", "format": "binary", "description": "the filled template (.xlsx)"},
         "variant": {"type": "string", "description": "办理模式; default: the first with a batch stage"},
         "mode": {"type": "string", "enum": ["valid_rows", "all_or_nothing"], "default": "valid_rows"},
+        "data": {"type": "string", "description": "名单模板 (P004): the opening stage's other fields as a JSON object"},
     },
 }
 UPLOAD_DOC: dict[str, Any] = {
@@ -74,6 +76,25 @@ UPLOAD_ANSWERS: dict[int | str, dict[str, Any]] = {
         "description": "文件过大 / the file is too large",
         "content": {"application/json": {"schema": _ERROR_SCHEMA}},
     },
+}
+
+_ROWS_SCHEMA = {
+    "type": "object",
+    "required": ["file", "action", "expected_version"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the stage's filled lists template (.xlsx)"},
+        "action": {"type": "string", "description": "the stage's action", "example": "suspend_contribution"},
+        "expected_version": {"type": "integer", "minimum": 1},
+        "data": {"type": "string", "description": "the stage's other fields as a JSON object"},
+        "comment": {"type": "string", "maxLength": 2000},
+    },
+}
+ROWS_DOC: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _ROWS_SCHEMA}}}
+}
+ROWS_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "环节已办理：案件当前环节和版本 / the stage done: where the case stands"},
+    413: UPLOAD_ANSWERS[413],
 }
 
 
@@ -158,6 +179,29 @@ def batch_router(
             timeout_seconds=UPLOAD_TIMEOUT_SECONDS,
         )
 
+    @router.post("/api/v1/cases/{case_id}/rows", responses=ROWS_ANSWERS, openapi_extra=ROWS_DOC)
+    async def case_rows(case_id: UUID, request: Request) -> Response:
+        """Do a case's stage with the lists in a filled lists template (multipart: file, action, expected_version,
+        data?, comment?): 200 with where the case stands; a 422 lists every bad row (sheet, row, field)."""
+        verifier.actor(request.headers.get("authorization"))
+        refuse_oversight(verifier, request.headers.get("authorization"))
+        raw = await _bounded_body(request, limits.batch_max_bytes)
+        found = str(case_id)
+        service = gateway.service_of(found) or await asyncio.to_thread(service_in_read_model, engine, found)
+        # A case just opened may not be in the read model yet: then each service is asked in turn.
+        for candidate in [service] if service is not None else list(gateway.services):
+            answer = await gateway.pass_through(
+                candidate,
+                "POST",
+                request.url.path,
+                body=raw,
+                headers=request.headers,
+                timeout_seconds=UPLOAD_TIMEOUT_SECONDS,
+            )
+            if service is not None or not _case_not_found(answer):
+                return answer
+        raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
+
     @router.get("/api/v1/batches/{batch_id}")
     async def batch(batch_id: str, request: Request) -> Response:
         """A batch: total, accepted, rejected, every bad row's field and reason, and the cases opened."""
@@ -221,6 +265,16 @@ async def _act(gateway: Gateway, engine: Engine, item: BatchActionItem, headers:
     if answer.status == 200 and isinstance(decoded, dict):
         return {"case_id": case_id, "ok": True, "stage": decoded.get("stage"), "version": decoded.get("version")}
     return {"case_id": case_id, "ok": False, "status": answer.status, "error": decoded}
+
+
+def _case_not_found(answer: Response) -> bool:
+    if answer.status_code != 404:
+        return False
+    try:
+        body = orjson.loads(bytes(answer.body))
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(body, dict) and body.get("code") == "CASE_NOT_FOUND"
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:

@@ -181,27 +181,70 @@ def batch_variant(p: ProcessDefinition, variant: str | None) -> str | None:
             f"{p.id} has no batch mode" + (f" in variant {variant}" if variant else ""),
             "variant" if variant else "process",
         )
-    listed = [f for stage in batch_stages(p, chosen) if stage.input is not None for f in _row_lists(stage.input)]
-    if listed:  # P004: one case is a period, its 批量 stages take lists of people, which a row-per-case file is not
-        raise InvalidInput(
-            "ROWS_IN_CASE",
-            f"{p.id}{p.name_zh}的批量环节在一个案件中录入人员名单（{'、'.join(listed)}），"
-            "请在案件的该环节提交名单；名单的 Excel 导入尚未提供",
-            f"{p.id}'s batch stages take lists of people inside one case ({', '.join(listed)}): submit them on the "
-            "case's step; importing such lists from Excel is not available yet",
-            "process",
-        )
     return chosen
 
 
-def _row_lists(model: type[BaseModel]) -> list[str]:
-    """The fields of `model` that hold a list of rows (list[SomeModel]), by their Chinese names."""
-    found = []
-    for code, info in model.model_fields.items():
-        args = typing.get_args(_strip_optional(info.annotation))
-        if typing.get_origin(_strip_optional(info.annotation)) is list and args and _is_model(args[0]):
-            found.append(_split_description(info.description or code)[0])
+# Lists of rows inside one case (P004: the period's 新参保人员, 续保人员, 停保人员): one sheet per list field.
+
+
+@dataclass(frozen=True)
+class ListSheet:
+    """A stage's list-of-rows field as a sheet: the field code, its Chinese name (the sheet's title), the item model."""
+
+    code: str
+    name_zh: str
+    item: type[BaseModel]
+
+    @property
+    def columns(self) -> list[Column]:
+        """The sheet's columns: the item model's fields."""
+        return columns_of(self.item)
+
+
+def list_sheets(model: type[BaseModel] | None) -> list[ListSheet]:
+    """The fields of `model` that hold a list of rows (`list[SomeModel]`), in the model's order."""
+    found: list[ListSheet] = []
+    for code, info in (model.model_fields if model is not None else {}).items():
+        annotation = _strip_optional(info.annotation)
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is list and args and _is_model(args[0]):
+            found.append(ListSheet(code, _split_description(info.description or code)[0], args[0]))
     return found
+
+
+def rows_in_case(p: ProcessDefinition, variant: str | None) -> bool:
+    """Whether the variant's batch stages take lists of rows inside one case (one upload is one case, not a row)."""
+    return any(list_sheets(s.input) for s in p.path(variant) if s.batch)
+
+
+def list_stage(p: ProcessDefinition, variant: str | None, stage: str | None) -> Stage:
+    """The stage a lists workbook fills: the one named (it must take lists), else the variant's first batch stage."""
+    path = p.path(variant)
+    if stage is None:
+        found = next((s for s in path if s.batch), None)
+    else:
+        found = next((s for s in path if s.key == stage), None)
+        if found is None:
+            raise InvalidInput(
+                "UNKNOWN_STAGE",
+                f"{p.id} 的该办理模式没有环节 {stage}",
+                f"{p.id} has no stage {stage} in this variant",
+                "stage",
+            )
+    if found is None or not list_sheets(found.input):
+        raise InvalidInput(
+            "NO_ROW_LISTS",
+            f"{p.id} 的环节 {found.key if found else stage} 不录入名单，没有名单模板",
+            f"{p.id}'s stage {found.key if found else stage} takes no lists of rows: it has no lists template",
+            "stage",
+        )
+    return found
+
+
+def list_example(stage: Stage, sheet: ListSheet) -> dict[str, Any]:
+    """The sheet's example row: the first item of the stage example's list, if any."""
+    items = stage.example.get(sheet.code)
+    return dict(items[0]) if isinstance(items, list) and items and isinstance(items[0], dict) else {}
 
 
 def _is_model(annotation: Any) -> bool:

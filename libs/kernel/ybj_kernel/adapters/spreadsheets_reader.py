@@ -27,7 +27,8 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from ybj_kernel.adapters.spreadsheets_columns import Column
+from ybj_kernel.adapters.spreadsheets_columns import Column, ListSheet
+from ybj_kernel.adapters.spreadsheets_export import sheet_title
 from ybj_kernel.errors import InvalidInput, YbjError
 
 # Rows above the code row a sheet may have (the template has one: the Chinese headers).
@@ -63,6 +64,14 @@ class UploadedRows:
     skipped_example: bool = False
 
 
+@dataclass(frozen=True)
+class UploadedLists:
+    """A lists workbook read: each list field's rows (Excel row number, values by field code), and the rows' digest."""
+
+    lists: dict[str, list[tuple[int, dict[str, Any]]]]
+    fingerprint: str
+
+
 def file_error(code: str, zh: str, en: str, field: str = "file") -> InvalidInput:
     """An error about the uploaded file as a whole."""
     return InvalidInput(code, zh, en, field)
@@ -96,6 +105,90 @@ def read_batch(
         ) from None
     finally:
         wb.close()
+
+
+def read_lists(
+    source: IO[bytes],
+    sheets: Sequence[ListSheet],
+    *,
+    max_rows: int,
+    max_unpacked_bytes: int,
+    examples: Mapping[str, Mapping[str, Any]] | None = None,
+) -> UploadedLists:
+    """Read a lists workbook: the sheet titled by each list's Chinese name into that list (a blank or missing sheet:
+    no rows), each sheet laid out and typed as `read_batch` reads its one sheet; `examples` by list code."""
+    _check_package(source, max_unpacked_bytes)
+    try:
+        wb = _open(source)
+    except Exception as exc:  # as read_batch
+        raise file_error(
+            "NOT_XLSX",
+            "文件已损坏或不是 Excel 工作簿（.xlsx），请用下载的模板填写后上传",
+            f"the file is damaged or not an Excel workbook (.xlsx) ({type(exc).__name__})",
+        ) from None
+    try:
+        by_title = {ws.title: ws for ws in wb.worksheets}
+        found: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        digest = hashlib.sha256()
+        for sheet in sheets:
+            ws = by_title.get(sheet_title(sheet.name_zh))
+            if ws is None:
+                continue
+            rows = _sheet_rows(wb, ws, sheet, max_rows, (examples or {}).get(sheet.code))
+            found[sheet.code] = rows.rows
+            digest.update(f"{sheet.code}:{rows.fingerprint};".encode())
+    except DAMAGED as exc:
+        raise file_error(
+            "NOT_XLSX",
+            "文件已损坏，无法读取，请重新保存为 .xlsx 后上传",
+            f"the workbook is damaged and cannot be read ({type(exc).__name__})",
+        ) from None
+    finally:
+        wb.close()
+    if not found:
+        raise file_error(
+            "NOT_A_TEMPLATE",
+            "文件不是本环节的名单模板：找不到工作表 " + "、".join(sheet_title(s.name_zh) for s in sheets),
+            "the workbook is not this stage's lists template: no sheet named " + ", ".join(s.code for s in sheets),
+        )
+    if not any(found.values()):
+        raise file_error(
+            "EMPTY_SHEET",
+            "模板的各名单中没有填写任何数据行（示例行不计）",
+            "no list of the template has rows filled in (the example rows do not count)",
+        )
+    return UploadedLists(found, digest.hexdigest())
+
+
+def _sheet_rows(wb: Any, ws: Any, sheet: ListSheet, max_rows: int, example: Mapping[str, Any] | None) -> UploadedRows:
+    """One list's sheet: its code row found and checked, its rows typed (none: a blank sheet)."""
+    columns = sheet.columns
+    by_code = {c.code: c for c in columns}
+    rows = ws.iter_rows(values_only=True, max_col=len(columns) + EXTRA_COLUMNS_READ)
+    head: list[tuple[Any, ...]] = []
+    for values in rows:
+        head.append(values)
+        if len(head) == HEADER_ROWS_SEARCHED:
+            break
+    if not any(v not in (None, "") for values in head for v in values):
+        return UploadedRows([], columns, hashlib.sha256().hexdigest())  # a blank sheet: an empty list
+    try:
+        located = _code_row(head, by_code)
+        if located is None:
+            raise file_error(
+                "NOT_A_TEMPLATE",
+                "找不到字段代码行（模板第 2 行），请下载模板填写",
+                "no row of field codes (row 2 of the template)",
+            )
+        code_row, layout = located
+        read = _layout(layout, by_code)
+        _refuse_too_many(wb, ws, code_row + 1, max_rows + 1)
+        return _data(rows, head[code_row + 1 :], code_row + 2, read, max_rows, example, allow_empty=True)
+    except InvalidInput as err:  # which sheet, for a workbook of several
+        title = sheet_title(sheet.name_zh)
+        raise InvalidInput(
+            err.code, f"工作表“{title}”：{err.message_zh}", f"sheet {sheet.code}: {err.message_en}", err.field
+        ) from None
 
 
 class _Sheet(ReadOnlyWorksheet):
@@ -276,6 +369,8 @@ def _data(
     read: list[tuple[int, Column]],
     max_rows: int,
     example: Mapping[str, Any] | None,
+    *,
+    allow_empty: bool = False,
 ) -> UploadedRows:
     found: list[tuple[int, dict[str, Any]]] = []
     digest = hashlib.sha256()
@@ -298,7 +393,7 @@ def _data(
             raise _too_many_rows(max_rows)
         found.append((row_no, typed))
         digest.update(orjson.dumps([row_no, typed], option=orjson.OPT_SORT_KEYS))
-    if not found:
+    if not found and not allow_empty:
         raise file_error(
             "EMPTY_SHEET",
             "模板中没有填写任何数据行（示例行不计）",

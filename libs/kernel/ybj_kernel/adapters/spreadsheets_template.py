@@ -20,7 +20,16 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ybj_kernel.adapters.spreadsheets_columns import Column, batch_columns, batch_example, batch_stages
+from ybj_kernel.adapters.spreadsheets_columns import (
+    Column,
+    batch_columns,
+    batch_example,
+    batch_stages,
+    columns_of,
+    list_example,
+    list_sheets,
+    list_stage,
+)
 from ybj_kernel.adapters.spreadsheets_export import (
     CODE_FONT,
     HEADER_FILL,
@@ -57,11 +66,56 @@ def template_xlsx(p: ProcessDefinition, variant: str | None, *, max_rows: int) -
     return saved(wb)
 
 
+def lists_template_xlsx(p: ProcessDefinition, variant: str | None, stage_key: str | None, *, max_rows: int) -> bytes:
+    """The template of a stage that takes lists of rows inside one case: a sheet per list field (titled by its
+    Chinese name, laid out as the 导入数据 sheet), the hidden 代码表 and 说明. See `spreadsheets_columns.list_stage`."""
+    stage = list_stage(p, variant, stage_key)
+    sheets = list_sheets(stage.input)
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    codes = wb.create_sheet(CODES_SHEET)
+    used = 0
+    for i, sheet in enumerate(sheets):
+        ws = first if i == 0 else wb.create_sheet(sheet_title(sheet.name_zh), index=i)
+        ws.title = sheet_title(sheet.name_zh)
+        used = _data_sheet(ws, codes, sheet.columns, list_example(stage, sheet), max_rows, used)
+    notes = wb.create_sheet(NOTES_SHEET)
+    variant_name = next((v.name_zh for v in p.variants if v.key == variant), "")
+    others = [c for c in (columns_of(stage.input) if stage.input else []) if c.code not in {s.code for s in sheets}]
+    lines = [
+        f"{p.id} {p.name_zh}" + (f"（{variant_name}）" if variant_name else "") + f" {stage.name_zh} 名单导入模板",
+        "一个文件办理一件：每个名单一个工作表（"
+        + "、".join(s.name_zh for s in sheets)
+        + "），每行一人；不需要的名单留空。",
+        "1. 各工作表第 1 行是名称（*为必填），第 2 行是字段代码，请勿修改或删除；从第 3 行起每行填写一人。",
+        "2. 第 3 行是示例：原样保留时导入会跳过，可直接覆盖为第一条数据。",
+        "3. 代码列可从下拉列表选择（如“2 女”），也可只填代码（如“2”）；日期填 YYYY-MM-DD；证件号码请保持文本格式。",
+        f"4. 每个名单最多 {max_rows} 行（可配置）。",
+        "5. 名单以外的字段（"
+        + ("、".join(f"{c.name_zh}（{c.code}）" for c in others) or "无")
+        + "）在上传时以 data 字段（JSON）提交。",
+    ]
+    row = _lines(notes, lines)
+    for sheet in sheets:
+        write_text(cell_at(notes, row + 1, 1), f"工作表“{sheet_title(sheet.name_zh)}”（{sheet.code}）")
+        cell_at(notes, row + 1, 1).font = Font(bold=True)
+        row = _column_notes(notes, row + 2, sheet.columns, list_example(stage, sheet)) + 1
+    _notes_widths(notes)
+    codes.sheet_state = "hidden"
+    return saved(wb)
+
+
 def _data_sheet(
-    ws: Worksheet, codes: Worksheet, columns: Sequence[Column], example: Mapping[str, Any], max_rows: int
-) -> None:
+    ws: Worksheet,
+    codes: Worksheet,
+    columns: Sequence[Column],
+    example: Mapping[str, Any],
+    max_rows: int,
+    code_column: int = 0,
+) -> int:
+    """Lay out one data sheet; its dropdowns' items go to `codes` after column `code_column` (returned: the last used)."""
     last_row = FIRST_DATA_ROW + max_rows  # the example row and max_rows rows
-    code_column = 0
     for i, column in enumerate(columns, start=1):
         letter = get_column_letter(i)
         head = cell_at(ws, 1, i)
@@ -104,6 +158,7 @@ def _data_sheet(
         "示例行：原样保留时导入会跳过；可直接覆盖为第一条数据，或删除。第 2 行字段代码请勿修改。", "ybj"
     )
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    return code_column
 
 
 def _write_example(cell: Any, column: Column, value: Any) -> None:
@@ -148,12 +203,23 @@ def _notes_sheet(
         f"5. 一个文件最多 {max_rows} 行（可配置）。上传时可选“只导入正确的行”（valid_rows）或“有错则整批不导入”（all_or_nothing）。",
         "6. 导入后可下载错误报告：每个错误行注明字段和原因，修改后可重新上传。同一文件重复上传不会重复办理。",
     ]
+    _column_notes(ws, _lines(ws, lines) + 2, columns, example)
+    _notes_widths(ws)
+    ws.title = sheet_title(NOTES_SHEET)
+
+
+def _lines(ws: Worksheet, lines: Sequence[str]) -> int:
+    """The notes' lines from row 1 (the first as a title); the last row written."""
     for r, line in enumerate(lines, start=1):
         cell = cell_at(ws, r, 1)
         write_text(cell, line)
         if r == 1:
             cell.font = Font(bold=True, size=13)
-    start = len(lines) + 2
+    return len(lines)
+
+
+def _column_notes(ws: Worksheet, start: int, columns: Sequence[Column], example: Mapping[str, Any]) -> int:
+    """A table of the columns (code, name, required, format, blank, example) from row `start`; the last row written."""
     headers = ("字段代码", "名称", "必填", "格式", "留空时", "示例")
     for i, text in enumerate(headers, start=1):
         cell = cell_at(ws, start, i)
@@ -169,6 +235,9 @@ def _notes_sheet(
             (column.code, column.name_zh, "是" if column.required else "否", column.format_zh, blank, sample), start=1
         ):
             write_text(cell_at(ws, r, i), value)
+    return start + len(columns)
+
+
+def _notes_widths(ws: Worksheet) -> None:
     for letter, width in zip("ABCDEF", (16, 18, 6, 60, 12, 24), strict=True):
         ws.column_dimensions[letter].width = width
-    ws.title = sheet_title(NOTES_SHEET)

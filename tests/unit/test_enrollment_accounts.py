@@ -283,6 +283,8 @@ def test_papers_keyed_in_late_count_their_clocks_from_the_dates_they_bear() -> N
 def test_a_transfer_out_moves_the_whole_account_and_prints_the_enrollment_certificate() -> None:
     s = given("P016", at=COMPLETED)
     assert lines(s.app)[-1] == ("转出", 100000, 0)
+    relation = s.app.get_entry("person", PSN_NO).state["relations"]["310"]
+    assert (relation["status"], relation["enddate"]) == (TERMINATED, "2026-11-30")  # the 信息表's 参保终止日期
     rows = dict(document_content(s.process.documents[0], view(s)).rows)
     assert (rows["个人账户资金处理方式"], rows["个人账户转移金额"], rows["实际缴费月数"]) == (
         "划转",

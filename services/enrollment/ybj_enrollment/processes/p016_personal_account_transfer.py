@@ -7,8 +7,8 @@ date), which defaults to the day it is entered and may be earlier when the paper
 in (papers pass through the platform the day they are issued: 「有条件的可通过平台…进行信息传递」).
 
 The 转出地 either 划转 the whole account or pays it out in one sum (一次性清退). At completion the account records
-it: 转出 (or 清退) of the whole balance when this platform holds the account, 转入 of the funds received when it is
-the 转入地. The 《参保凭证》 is printed from the 《信息表》's data.
+it: 转出 (or 清退) of the whole balance when this platform holds the account, and the 310 relation here ends
+(终止参保) on the 信息表's 参保终止日期; 转入 of the funds received when it is the 转入地. The 《参保凭证》 is printed from the 《信息表》's data.
 """
 
 from __future__ import annotations
@@ -146,14 +146,15 @@ def funds_arrived(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
 
 
 def effects(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:
-    """转出: the whole account leaves (划转 or 清退); 转入: the funds received come in. Nothing when nothing moves."""
+    """转出: the whole account leaves (划转 or 清退) and the 310 relation here ends on the 信息表's 参保终止日期;
+    转入: the funds received come in. No account entry when no money moves."""
     amount = fen(Decimal(str(data["trans_amt"])))
     psn_no = psn_no_of(data)
     route = f"{data['out_admdvs']}→{data['in_admdvs']}"
-    if amount == 0 or (data["trans_dir"] == IN and data["acct_trans_type"] == REFUND):
-        return []
+    detail = {"info_sheet_no": str(data["info_sheet_no"]), "ctc_letter_no": str(data["ctc_letter_no"])}
     if data["trans_dir"] == OUT:
         refund = data["acct_trans_type"] == REFUND
+        ended = {"insutype": "310", "on": data["enddate"], "reason": f"关系转移接续，转往 {data['in_admdvs']}"}
         entry = {
             "psn_no": psn_no,
             "kind": "refund" if refund else "transfer_out",
@@ -161,16 +162,20 @@ def effects(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:
             "on": data["trans_date"],
             "summary": f"关系转移接续：个人账户资金{'一次性清退' if refund else '划转'}（{route}）",
             "whole": True,
+            "detail": detail,
         }
-    else:
-        entry = {
-            "psn_no": psn_no,
-            "kind": "transfer_in",
-            "amount": amount,
-            "on": data["arvl_date"],
-            "summary": f"关系转移接续：个人账户资金转入（{route}）",
-        }
-    entry["detail"] = {"info_sheet_no": str(data["info_sheet_no"]), "ctc_letter_no": str(data["ctc_letter_no"])}
+        moved = [Effect("account", psn_no, "move", entry)] if amount else []
+        return [*moved, Effect("person", psn_no, "terminate", ended)]
+    if amount == 0 or data["acct_trans_type"] == REFUND:
+        return []
+    entry = {
+        "psn_no": psn_no,
+        "kind": "transfer_in",
+        "amount": amount,
+        "on": data["arvl_date"],
+        "summary": f"关系转移接续：个人账户资金转入（{route}）",
+        "detail": detail,
+    }
     return [Effect("account", psn_no, "move", entry)]
 
 

@@ -17,8 +17,8 @@ from tests.unit.gwt import given
 from ybj_enrollment.registries.codes import ACTIVE, SUSPENDED, psn_no_for
 from ybj_kernel.adapters.relay import Envelopes
 from ybj_kernel.domain.process import COMPLETED
+from ybj_kernel.domain.registry import patched
 from ybj_query.bulk import StoredEntry
-from ybj_query.json_patch import patched
 from ybj_query.projection import PoisonMessage, check_envelope
 from ybj_query.registry_projection import PoisonRegistryMessage, fold, searchable
 

@@ -3,7 +3,7 @@ event. A repeated event changes nothing.
 
 An envelope carries the JSON Patch its event applies to the entry's state (ybj_kernel/envelope.py
 `to_registry_envelope`), so the projection never re-runs a registry's operations: it applies each next version's patch
-to the state it keeps (`json_patch.patched`), with the columns a search needs read off it (`searchable`), and keeps
+to the state it keeps (`ybj_kernel.domain.registry.patched`, as the registry itself does), with the columns a search needs read off it (`searchable`), and keeps
 each event's arguments and patch in the history. Per entry, versions apply in order and each once, like a case's.
 """
 
@@ -19,10 +19,10 @@ from uuid import UUID
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ybj_kernel.domain.registry import patched
 from ybj_kernel.envelope import REGISTRY_EVENT_TYPE
 from ybj_kernel.settings import DOMAIN_SERVICES
 from ybj_query import bulk
-from ybj_query.json_patch import patched
 from ybj_query.models import registry_entries, registry_history
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,7 @@ def searchable(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def after(envelope: dict[str, Any], state: dict[str, Any] | None, in_effect: bool) -> dict[str, Any]:
-    """The entry's state after this event, from its state before (changed in place); a patch that does not fit it is
-    poison. A change to an entry not in effect starts from nothing, as the owning service's does."""
+    """The entry's state after this event, from its state before; a patch that does not fit it is poison. A change to an entry not in effect starts from nothing, as the owning service's does."""
     try:
         new = patched(state if state is not None and in_effect else {}, envelope["data"]["patch"])
     except (KeyError, IndexError, TypeError, ValueError) as exc:

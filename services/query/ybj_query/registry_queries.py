@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, and_, func, select, text
 
 from ybj_kernel.domain.identity import admdvs_covers
+from ybj_kernel.domain.registry import patched
 from ybj_kernel.errors import Forbidden, InvalidInput, NotFound
-from ybj_query.json_patch import patched
 from ybj_query.models import SCHEMA, registry_entries, registry_history
 from ybj_query.reads import reading, scope_prefix
 
@@ -116,7 +115,7 @@ def history(engine: Engine, registry: str, key: str) -> list[dict[str, Any]]:
                 "patch": r.patch,
                 "time": r.time.isoformat(),
                 "in_effect": r.in_effect,
-                "state": orjson.loads(orjson.dumps(state)),  # as it stood then: later patches change `state`
+                "state": state,  # as it stood then: each patch gives a new document
             }
         )
     return out

@@ -9,12 +9,13 @@ completed case back reverts that case's change with a new event, so both moves s
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import jsonpatch
+import jsonpointer
 from eventsourcing.domain import Aggregate, event
 from pydantic import BaseModel, Field
 
@@ -76,6 +77,15 @@ class Registry:
         }
 
 
+def patched(state: Any, patch: Sequence[Mapping[str, Any]]) -> Any:
+    """An entry's state after one of its events' JSON patches, as a new document: the patch is copied in, so that later
+    changes never reach into a recorded event (or a consumer's copy of it). A patch that does not fit is a ValueError."""
+    try:
+        return jsonpatch.apply_patch(state, copy.deepcopy(list(patch)))
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+        raise ValueError(f"the patch does not fit the state: {exc}") from None
+
+
 class Entry(Aggregate):
     """One entry of a registry; its state is a JSON document changed only through the registry's operations.
 
@@ -115,8 +125,7 @@ class Entry(Aggregate):
     ) -> None:
         """Record an operation's outcome (called through `apply_op`, which runs the registry's checks)."""
         self.changes.append({"case_id": case_id, "op": op, "undo": undo if self.in_effect else None})
-        # The patch is copied in so that later changes never reach into a recorded event.
-        self.state = jsonpatch.apply_patch(self.state if self.in_effect else {}, copy.deepcopy(patch))
+        self.state = patched(self.state if self.in_effect else {}, patch)
         self.in_effect = True
 
     @event("ChangeReverted")
@@ -124,7 +133,7 @@ class Entry(Aggregate):
         """Record that a case's change was undone: the state is as it was before it (None: not in effect)."""
         self.changes.pop()
         self.in_effect = patch is not None
-        self.state = jsonpatch.apply_patch(self.state, copy.deepcopy(patch)) if patch is not None else {}
+        self.state = patched(self.state, patch) if patch is not None else {}
 
     def changed_by(self) -> list[str]:
         """The cases whose changes are in effect, oldest first."""

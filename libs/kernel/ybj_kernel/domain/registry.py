@@ -44,6 +44,9 @@ class Op:
     event: str  # past tense, e.g. ContributionSuspended
     args: type[BaseModel] | None
     change: Callable[[dict[str, Any], dict[str, Any]], None]  # (state, validated args): checks, then changes state
+    # A check that also runs where no entry is in effect, on an empty state, so that it refuses with its own error
+    # naming the field the clerk entered (P014/P015 查询: 单位编号, 证件号码) instead of the generic ENTRY_NOT_FOUND.
+    checks_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ class Entry(Aggregate):
 def open_entry(reg: Registry, key: str, op: str, args: Mapping[str, Any], case_id: str) -> Entry:
     """Open a new entry by one of the registry's creating operations."""
     if op not in reg.creates:
+        _check_missing(reg, op, args)
         raise NotFound("ENTRY_NOT_FOUND", f"登记簿中没有{reg.name_zh} {key}", f"there is no {reg.name} {key}", reg.name)
     state: dict[str, Any] = {}
     values = _run(reg, op, state, args)
@@ -175,6 +179,7 @@ def apply_op(reg: Registry, entry: Entry, op: str, args: Mapping[str, Any], case
             "UNKNOWN_OPERATION", f"{reg.name_zh}不能办理 {op}", f"{reg.name} has no operation {op}", "op"
         )
     if not entry.in_effect and op not in reg.creates:
+        _check_missing(reg, op, args)
         raise Conflict(
             "ENTRY_NOT_IN_EFFECT",
             f"{reg.name_zh} {entry.key} 未生效",
@@ -209,6 +214,12 @@ def revert_entry(reg: Registry, entry: Entry, case_id: str) -> None:
             reg.name,
         )
     entry.reverted(case_id=case_id, op=last["op"], event_name=REVERTED, patch=last["undo"])
+
+
+def _check_missing(reg: Registry, op: str, args: Mapping[str, Any]) -> None:
+    """Where no entry is in effect, a check that says so itself (Op.checks_missing) runs on an empty state."""
+    if op in reg.ops and reg.ops[op].checks_missing:
+        _run(reg, op, {}, args)
 
 
 def _run(reg: Registry, op: str, state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:

@@ -196,8 +196,7 @@ def _record_deferral(state: dict[str, Any], args: dict[str, Any]) -> None:
 
 
 def _check_exists(state: dict[str, Any], args: dict[str, Any]) -> None:
-    # Opens nothing: on an empty state (no such unit, or one never in effect) it always refuses, naming emp_no.
-    # It is listed among `creates` only so that a missing entry reaches this check rather than a generic error.
+    # On an empty state (no such unit, or one no longer in effect: Op.checks_missing) it refuses, naming emp_no.
     if state.get("status") is None:
         raise NotFound("EMPLOYER_NOT_FOUND", "没有该单位编号的参保单位", "no employer with this emp_no", "emp_no")
 
@@ -226,7 +225,7 @@ EMPLOYERS = Registry(
         "check_open": Op("单位在册正常", "EmployerChecked", None, _check_open),
         "record_deferral": Op("单位缓缴认定", "ContributionDeferralGranted", Deferral, _record_deferral),
         # Records nothing either: the unit is on the register, whatever its status (P014 查询).
-        "check_exists": Op("单位在册", "EmployerFound", None, _check_exists),
+        "check_exists": Op("单位在册", "EmployerFound", None, _check_exists, checks_missing=True),
     },
-    frozenset({"register", "check_exists"}),  # check_exists never opens an entry: see _check_exists
+    frozenset({"register"}),
 )

@@ -379,8 +379,8 @@ def _issue_bill(state: dict[str, Any], args: dict[str, Any]) -> None:
 
 
 def _check_exists(state: dict[str, Any], args: dict[str, Any]) -> None:
-    # Opens nothing: on an empty state (no such person, or one never in effect) it always refuses, naming the field
-    # the clerk entered. It is listed among `creates` only so that a missing entry reaches this check.
+    # On an empty state (no such person, or one no longer in effect: Op.checks_missing) it refuses, naming the field
+    # the clerk entered.
     certno = args.get("certno")
     if not state.get("relations") or (certno is not None and str(state.get("certno", "")).upper() != certno.upper()):
         shown = f"证件号码 {certno}" if certno is not None else "该人员编号"
@@ -420,7 +420,7 @@ PERSONS = Registry(
         "assess_base": Op("缴费基数核定（按期间）", "ContributionBaseAssessed", BaseAssessment, _assess_base),
         "issue_collection_bill": Op("开具征集单", "CollectionBillIssued", CollectionBill, _issue_bill),
         # A check that changes nothing (and so records nothing): the person is on the register (P015 查询).
-        "check_exists": Op("参保人员在册", "PersonChecked", Presence, _check_exists),
+        "check_exists": Op("参保人员在册", "PersonChecked", Presence, _check_exists, checks_missing=True),
     },
-    frozenset({"enroll", "check_exists"}),  # check_exists never opens an entry: see _check_exists
+    frozenset({"enroll"}),
 )

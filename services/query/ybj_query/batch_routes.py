@@ -29,6 +29,7 @@ from starlette.types import Message
 from ybj_kernel.adapters.spreadsheets_export import XLSX_MEDIA_TYPE, table_xlsx
 from ybj_kernel.adapters.spreadsheets_reader import FileTooLarge
 from ybj_kernel.auth import TokenVerifier
+from ybj_kernel.entrypoints.http_common import xlsx_download
 from ybj_kernel.errors import InvalidInput, NotFound, YbjError
 from ybj_kernel.settings import Settings
 from ybj_query import reads
@@ -435,8 +436,7 @@ def work_queue_xlsx(items: Sequence[Mapping[str, Any]], registry: ProcessRegistr
         }
 
     content = table_xlsx("待办案件", WORK_QUEUE_COLUMNS, (row(i) for i in items))
-    disposition = "attachment; filename=\"work-queue.xlsx\"; filename*=UTF-8''%E5%BE%85%E5%8A%9E%E6%A1%88%E4%BB%B6.xlsx"
-    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+    return xlsx_download(content, "待办案件.xlsx", fallback="work-queue.xlsx")
 
 
 def _who(actor: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from ybj_kernel.adapters.spreadsheets_export import table_xlsx
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.domain.roles import OVERSIGHT, STAFF_ROLES
-from ybj_kernel.entrypoints.http_common import CurrentActor
+from ybj_kernel.entrypoints.http_common import CurrentActor, xlsx_download
 from ybj_kernel.errors import (
     Conflict,
     Forbidden,
@@ -339,12 +339,7 @@ def person_rows(items: list[dict[str, Any]], emp_no: str) -> list[dict[str, Any]
 
 def workbook(title_zh: str, columns: tuple[tuple[str, str], ...], rows: list[dict[str, Any]]) -> Response:
     """An exported list as an .xlsx download (the file named after the list, in UTF-8)."""
-    name = quote(f"{title_zh}.xlsx")
-    return Response(
-        table_xlsx(title_zh, columns, rows),
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=\"registry.xlsx\"; filename*=UTF-8''{name}"},
-    )
+    return xlsx_download(table_xlsx(title_zh, columns, rows), f"{title_zh}.xlsx", fallback="registry.xlsx")
 
 
 def as_error(status: int, body: Any) -> YbjError:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 from uuid import UUID
 
 import orjson
@@ -48,7 +47,7 @@ from ybj_kernel.domain.batch_record import BatchImport
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.domain.identity import admdvs_covers
 from ybj_kernel.domain.process import ProcessDefinition, Stage
-from ybj_kernel.entrypoints.http_common import CurrentActor
+from ybj_kernel.entrypoints.http_common import CurrentActor, xlsx_download
 from ybj_kernel.entrypoints.measured import act
 from ybj_kernel.errors import Forbidden, InvalidInput, NotFound, YbjError
 from ybj_kernel.settings import Settings
@@ -114,9 +113,9 @@ def batches_router(app: CaseApplication, limits: BatchLimits | None = None) -> A
         if stage is not None or rows_in_case(p, chosen):
             found = list_stage(p, chosen, stage)
             content = lists_template_xlsx(p, chosen, found.key, max_rows=bounds.max_rows)
-            return xlsx(content, f"{p.id}{'-' + chosen if chosen else ''}-{found.key}-名单导入模板.xlsx")
+            return xlsx_download(content, f"{p.id}{'-' + chosen if chosen else ''}-{found.key}-名单导入模板.xlsx")
         content = template_xlsx(p, chosen, max_rows=bounds.max_rows)
-        return xlsx(content, f"{p.id}{'-' + chosen if chosen else ''}-批量导入模板.xlsx")
+        return xlsx_download(content, f"{p.id}{'-' + chosen if chosen else ''}-批量导入模板.xlsx")
 
     @router.post("/api/v1/batches", status_code=201, responses=UPLOAD_ERRORS)
     def upload(
@@ -211,16 +210,9 @@ def batches_router(app: CaseApplication, limits: BatchLimits | None = None) -> A
             found.errors,
             imported_rows=found.mode != "all_or_nothing" or not found.errors,
         )
-        return xlsx(content, f"{found.process_id}-批量导入结果-{found.id}.xlsx")
+        return xlsx_download(content, f"{found.process_id}-批量导入结果-{found.id}.xlsx")
 
     return router
-
-
-def xlsx(content: bytes, file_name: str) -> Response:
-    """An .xlsx download, its (Chinese) file name given the RFC 6266 way with an ASCII fallback."""
-    fallback = file_name.encode("ascii", "ignore").decode() or "download.xlsx"
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name)}"
-    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
 
 
 def _batch(app: CaseApplication, batch_id: str, who: Actor) -> BatchImport:

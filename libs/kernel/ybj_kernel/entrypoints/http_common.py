@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ybj_kernel.adapters.spreadsheets_export import XLSX_MEDIA_TYPE
 from ybj_kernel.auth import TokenVerifier
 from ybj_kernel.domain.engine import Actor
 from ybj_kernel.errors import InvalidInput, YbjError
@@ -80,3 +82,10 @@ async def current_actor(request: Request, authorization: Annotated[str | None, H
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def xlsx_download(content: bytes, file_name: str, fallback: str = "") -> Response:
+    """An .xlsx download, its (Chinese) file name given the RFC 6266 way, with an ASCII fallback name."""
+    plain = fallback or file_name.encode("ascii", "ignore").decode() or "download.xlsx"
+    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(file_name)}"
+    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})

@@ -41,7 +41,12 @@ def application(app_class: type[CaseApplication], today: date = TODAY) -> CaseAp
         return f"{code}{admdvs}{day:%Y%m%d}{next(counter):08d}"
 
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    return app_class(app_class.default_definitions(), numbers, env=env, today=lambda: today)
+    app = app_class(app_class.default_definitions(), numbers, env=env, today=lambda: today)
+    if app_class.reactions and app_class is TreatmentApplication:
+        from tests.unit.insured_persons import feed_insured
+
+        feed_insured(app)  # who is insured, as enrollment's events on Kafka would have told treatment
+    return app
 
 
 def staff(user: str, role: str, admdvs: str = PROVINCE) -> Actor:

@@ -12,6 +12,8 @@ from ybj_dev import processes
 
 DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
 SERVICES = (*DOMAIN_SERVICES, "query")
+# Services with reactions to other services' events (their application's `reactions`), each run by a reactor.
+REACTING_SERVICES = ("treatment",)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,15 @@ class Platform:
             table.append((self.name(service), [python, "-m", f"ybj_{service}", "serve"], self.env(service)))
             table.append(
                 (self.name(f"{service}-relay"), [python, "-m", f"ybj_{service}", "relay"], self.env(service, i))
+            )
+        # Services that react to others' events (domain/reactions.py) run a reactor too.
+        for service in REACTING_SERVICES:
+            table.append(
+                (
+                    self.name(f"{service}-react"),
+                    [python, "-m", f"ybj_{service}", "react"],
+                    self.env(service, len(DOMAIN_SERVICES) + 2 + REACTING_SERVICES.index(service)),
+                )
             )
         table.append((self.name("query"), [python, "-m", "ybj_query", "serve"], self.env("query")))
         table.append(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -25,8 +26,10 @@ from ybj_kernel.domain.engine import (
     check_may_print,
     decide,
     decide_registration,
+    stage_to_complete,
 )
-from ybj_kernel.domain.process import DOCUMENT_ISSUED, ProcessDefinition
+from ybj_kernel.domain.process import DOCUMENT_ISSUED, ProcessDefinition, Stage
+from ybj_kernel.domain.reactions import Reaction, cause_of
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.domain.rules import RuleBook
 from ybj_kernel.envelope import event_id
@@ -66,6 +69,8 @@ class CaseApplication(Application[UUID]):
     registries: ClassVar[Mapping[str, Registry]] = {}
     # The rules staff can list and try (试算) beside this service's processes: see domain/rules.py.
     rules: ClassVar[RuleBook] = RuleBook(())
+    # What this service does when others publish facts (domain/reactions.py), run by `python -m ybj_<service> react`.
+    reactions: ClassVar[tuple[Reaction, ...]] = ()
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:
@@ -114,7 +119,9 @@ class CaseApplication(Application[UUID]):
         case_id = uuid5(_CASE_NS, f"{self.service}:{actor.user_id}:{idempotency_key}") if idempotency_key else uuid4()
         if idempotency_key and (existing := self._find(case_id)) is not None:
             return self._replayed(existing, process_id)
-        reg = decide_registration(p, actor, data, self._today(), variant, materials)
+        opening = p.opening(variant) if variant is None or variant in {v.key for v in p.variants} else None
+        facts = self.facts_for(opening, {}, data)
+        reg = decide_registration(p, actor, data, self._today(), variant, materials, facts)
         with _store():
             acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
         case = self._registered(case_id, p, reg, acceptance_no, correlation_id, idempotency_key)
@@ -132,12 +139,47 @@ class CaseApplication(Application[UUID]):
         """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
         case = self.get_case(case_id)
         p = self.definition(case.process_id)
+        cmd = replace(cmd, facts=self.facts_for(stage_to_complete(p, case, cmd.action), case.data, cmd.data))
         decision = decide(p, case, actor, cmd, self._today())
         self._apply(case, decision, correlation_id or str(uuid4()))
         changed = self._claims(case, decision.claim, decision.release)
         changed += self._registry_changes(case, decision.effects, decision.reverts)
         self._save(case, *changed)
         return _ack(case)
+
+    def facts_for(self, stage: Stage | None, current: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+        """What the stage's lookups find (Stage.lookups): each entry's state, or None where none is in effect."""
+        if stage is None or not stage.lookups:
+            return {}
+        merged = {**current, **data}
+        found: dict[str, Any] = {}
+        for lookup in stage.lookups:
+            key = lookup.key(merged)
+            state = self.look(lookup.source, str(key)) if key else None
+            found[lookup.field] = lookup.pick(state) if state is not None and lookup.pick is not None else state
+        return found
+
+    def look(self, registry: str, key: str) -> dict[str, Any] | None:
+        """An entry's state, or None where none is in effect (for lookups and reactions)."""
+        with _store():
+            entry = find_entry(self.repository.get, registry_named(self.registries, registry), key)
+        return copy.deepcopy(entry.state) if entry is not None and entry.in_effect else None
+
+    def react(self, envelope: Mapping[str, Any]) -> int:
+        """Apply every matching reaction to one published event from another service; return the entries changed.
+
+        The changes are recorded under the event's id (`event:<id>`), each entry loaded once and all saved together;
+        an event already reacted to changes nothing (the reactions are idempotent).
+        """
+        effects = tuple(e for r in self.reactions if r.matches(envelope) for e in r.react(envelope, self.look))
+        if not effects:
+            return 0
+        with _store():
+            entries = apply_effects(self.registries, self.repository.get, cause_of(envelope), effects, ())
+        changed = [e for e in entries.values() if e.pending_events]
+        if changed:
+            self._save(*changed)
+        return len(changed)
 
     def _registered(
         self,

@@ -9,13 +9,16 @@ its `data.patch` to `JsonPatch`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+import inspect
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ybj_kernel.domain.process import ProcessDefinition
+from ybj_kernel.domain.reactions import Reaction
 from ybj_kernel.domain.registry import REVERTED, Registry
 from ybj_kernel.envelope import event_type, registry_event_type
 
@@ -224,3 +227,44 @@ def asyncapi_document(
         },
         "components": {"messages": messages, **({"schemas": schemas} if schemas else {})},
     }
+
+
+def with_receptions(
+    document: dict[str, Any], reactions: Iterable[Reaction], publishers: Mapping[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The document with what the service reads from others: per reaction, the publisher's channel and the messages
+    of it the reaction listens to (from the publisher's own document), and a `receive` operation describing it.
+
+    A received registry message keeps its envelope but not its arguments' schema (`data.args` is the publisher's): a
+    reaction reads the envelope and its `data.patch`, which is described here.
+    """
+    doc = copy.deepcopy(document)
+    for reaction in reactions:
+        publisher = publishers[reaction.service]
+        channel = f"{reaction.service}Events"
+        received = {
+            f"{reaction.service}.{name}": _received(message)
+            for name, message in publisher["components"]["messages"].items()
+            if str(message["name"]).startswith(reaction.type_prefix)
+        }
+        doc["components"]["messages"].update(received)
+        doc["channels"][channel] = {
+            "address": publisher["channels"]["events"]["address"],
+            "description": f"The {reaction.service} service's events, read by this service's reactions.",
+            "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in received},
+        }
+        doc["operations"][f"react_{reaction.name}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel}"},
+            "summary": f"reaction {reaction.name}: events of type {reaction.type_prefix}*",
+            "description": inspect.getdoc(reaction.react) or "",
+            "messages": [{"$ref": f"#/channels/{channel}/messages/{name}"} for name in received],
+        }
+    return doc
+
+
+def _received(message: dict[str, Any]) -> dict[str, Any]:
+    payload = copy.deepcopy(message["payload"])
+    data = payload["properties"]["data"]
+    data["properties"]["args"] = {"type": ["object", "null"], "description": "the publisher's operation arguments"}
+    return {**message, "payload": payload}

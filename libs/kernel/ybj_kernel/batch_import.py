@@ -115,7 +115,7 @@ def _one_row(
     entries: dict[tuple[str, str], Any],
 ) -> tuple[Case, list[Any]]:
     """One row opened as a case and advanced through the variant's stages up to its first batch stage."""
-    reg = decide_registration(p, actor, values, today, variant)
+    reg = decide_registration(p, actor, values, today, variant, facts=app.facts_for(p.opening(variant), {}, values))
     held: dict[str, int] = {}
     _hold(reg.claim, claimed, held, row_no)
     case = app.registered_case(p, reg, correlation_id=str(uuid4()))
@@ -123,7 +123,8 @@ def _one_row(
     row_entries = app.registry_changes_on(case, reg.effects, (), entries)
     path = p.path(variant)
     for stage in () if path[0].batch else path[1:]:
-        decision = decide(p, case, actor, Command(stage.action, case.version, None, values), today)
+        facts = app.facts_for(stage, case.data, values)
+        decision = decide(p, case, actor, Command(stage.action, case.version, None, values, facts), today)
         app.apply_decision(case, decision)
         _hold(decision.claim, claimed, held, row_no)
         claims += app.claims_for(case, decision.claim, decision.release)

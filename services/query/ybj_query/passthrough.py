@@ -15,6 +15,7 @@ from ybj_query.gateway import Gateway, ProcessRegistry
 from ybj_query.models import cases
 from ybj_query.registry_reads import registry_router
 from ybj_query.rules_routes import rules_router
+from ybj_query.treatment_reads import treatment_router
 
 # Statuses a passed-through answer may carry besides 200: the service's own, handed back unchanged.
 PASSED: dict[int | str, dict[str, Any]] = {
@@ -25,8 +26,6 @@ PASSED: dict[int | str, dict[str, Any]] = {
     422: {"description": "输入有误 / invalid input"},
     503: {"description": "服务暂不可用 / unavailable, retry"},
 }
-# Which service owns each registry (DOMAIN.md §1.0).
-REGISTRY_SERVICES = dict.fromkeys(("employer", "person", "account", "uscc", "certno"), "enrollment")
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF"}}
 
 
@@ -58,6 +57,7 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
 
     router.include_router(registry_router(gateway, engine))
     router.include_router(rules_router(gateway))
+    router.include_router(treatment_router(engine))
     return router
 
 

@@ -34,7 +34,26 @@ from ybj_query import registry_queries as q
 from ybj_query.gateway import Gateway
 
 # Which service owns each registry (DOMAIN.md §1.0).
-REGISTRY_SERVICES = dict.fromkeys(("employer", "person", "account", "uscc", "certno"), "enrollment")
+REGISTRY_SERVICES = {
+    **dict.fromkeys(
+        ("employer", "person", "account", "uscc", "certno", "fund_income", "income_document", "resident_subsidy"),
+        "enrollment",
+    ),
+    **dict.fromkeys(
+        (
+            "institution",
+            "chain_group",
+            "physician",
+            "expert",
+            "filing",
+            "qualification",
+            "benefit_payment",
+            "insured",
+            "insured_psn_no",
+        ),
+        "treatment",
+    ),
+}
 # Reads of these are written to the access log (who looked at which person, account or employer).
 LOGGED_REGISTRIES = frozenset({"person", "account", "employer"})
 READ_ROLES = STAFF_ROLES | {OVERSIGHT}
@@ -115,7 +134,7 @@ class _Reads:
             await access.arecord(who, request, what or registry, key)
 
     async def now(self, registry: str, key: str, who: Actor, request: Request) -> dict[str, Any]:
-        _may_read(who)
+        may_read(who)
         found = await asyncio.to_thread(q.entry, self.engine, registry, key)
         await self.logged(request, who, registry, key)
         return found
@@ -139,7 +158,7 @@ class _Reads:
         return dict(body)
 
     async def by_index(self, index: str, value: str, registry: str, who: Actor, request: Request) -> dict[str, Any]:
-        _may_read(who)
+        may_read(who)
         found = await asyncio.to_thread(q.entry_by_index, self.engine, index, value, registry)
         await self.logged(request, who, registry, found["key"])
         return found
@@ -193,7 +212,7 @@ def _entry_routes(router: APIRouter, reads: _Reads) -> None:
     ) -> dict[str, Any] | Response:
         """个人账户: balance in fen and 收支明细, newest first, paginated (service items 16, 70, 72); `format=xlsx`:
         the whole 收支明细 (at most 10,000 entries) as a workbook."""
-        _may_read(who)
+        may_read(who)
         if format == "xlsx":
             found = await asyncio.to_thread(q.account_page, engine, psn_no, 1, q.EXPORT_MAX_ROWS + 1)
             await reads.logged(request, who, "account", psn_no)
@@ -219,7 +238,7 @@ def _entry_routes(router: APIRouter, reads: _Reads) -> None:
     async def registry_history(registry: str, key: str, who: CurrentActor, request: Request) -> list[dict[str, Any]]:
         """Every change of a registry entry, oldest first, with the case that made it, its JSON Patch and the state after
         it."""
-        _may_read(who)
+        may_read(who)
         try:
             found = await asyncio.to_thread(q.history, engine, registry, key)
         except NotFound as missing:
@@ -250,7 +269,7 @@ def _list_routes(router: APIRouter, reads: _Reads) -> None:
         """
         if uscc and not emp_name and not admdvs and format == "json":
             return await by_index("uscc", uscc, "employer", who, request)
-        _may_read(who)
+        may_read(who)
         size, skip = (q.EXPORT_MAX_ROWS + 1, 0) if format == "xlsx" else (page_size, (page - 1) * page_size)
         total, items = await asyncio.to_thread(
             q.employers, engine, who.admdvs, uscc=uscc, emp_name=emp_name, admdvs=admdvs, limit=size, offset=skip
@@ -285,7 +304,7 @@ def _list_routes(router: APIRouter, reads: _Reads) -> None:
             return with_enrollments(await by_index("certno", certno.upper(), "person", who, request))
         if emp_no is None:
             raise InvalidInput("MISSING_FILTER", "请提供证件号码或单位编号", "give certno or emp_no", "certno")
-        _may_read(who)
+        may_read(who)
         size, skip = (q.EXPORT_MAX_ROWS + 1, 0) if format == "xlsx" else (page_size, (page - 1) * page_size)
         total, items = await asyncio.to_thread(
             q.persons_of_unit, engine, who.admdvs, emp_no, psn_name=psn_name, limit=size, offset=skip
@@ -304,7 +323,7 @@ def unknown_or(registry: str, missing: NotFound) -> NotFound:
     return NotFound("UNKNOWN_REGISTRY", f"没有登记簿 {registry}", f"no registry {registry}", "registry")
 
 
-def _may_read(who: Actor) -> None:
+def may_read(who: Actor) -> None:
     if not set(who.roles) & READ_ROLES:
         raise Forbidden(
             "WRONG_ROLE", "查询登记簿需要经办或审计角色", "reading registries needs a staff or oversight role"

@@ -98,6 +98,14 @@ def _check_stage(stage: Stage, where: str, fail: _Fail) -> None:
     _check_roles(stage.roles, f"{where}.roles", fail)
     if stage.unique is not None and stage.input is not None and stage.unique.field not in stage.input.model_fields:
         fail(f"{where}.unique.field", f"{stage.unique.field!r} is not a field of {stage.input.__name__}")
+    looked_up = [lookup.field for lookup in stage.lookups]
+    for i, name in enumerate(looked_up):
+        if not _SNAKE.match(name) or name in looked_up[:i]:
+            fail(f"{where}.lookups[{i}].field", f"{name!r} must be a snake_case field named once")
+        if stage.input is not None and name in stage.input.model_fields:
+            fail(
+                f"{where}.lookups[{i}].field", f"{name!r} is looked up by the platform, not entered: not an input field"
+            )
 
 
 def _check_clock(earlier: tuple[Stage, ...], stage: Stage, where: str, fail: _Fail) -> None:

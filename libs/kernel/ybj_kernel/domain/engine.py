@@ -58,6 +58,8 @@ class Command:
     expected_version: int
     comment: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The facts the stage's lookups found (Stage.lookups), put in by the application, never by the user.
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,13 @@ def decide_registration(
     today: date,
     variant: str | None = None,
     materials: tuple[str, ...] = (),
+    facts: Mapping[str, Any] | None = None,
 ) -> Registration:
     """Validate the create data and decide the case's first stage (登记) on the chosen variant's path."""
     chosen = _variant(p, variant)
     opening = p.opening(chosen)
     role = actor.acting_as(opening.roles)
-    values = _validated(opening, {}, data, today)
+    values = _validated(opening, {}, data, today, facts or {})
     admdvs = str(values.get("admdvs") or actor.admdvs)
     problem = admdvs_problem(admdvs)
     if problem:
@@ -136,6 +139,12 @@ def decide_registration(
         _due(p, stage_to, today, values),
         _effects(p, stage_to, values, chosen),
     )
+
+
+def stage_to_complete(p: ProcessDefinition, case: Case, action: str) -> Stage | None:
+    """The stage `action` would complete on this case, if it completes one (its lookups run first)."""
+    allowed = available(p, position_of(case)).get(action)
+    return allowed.stage if allowed is not None and allowed.kind is Kind.COMPLETE else None
 
 
 def position_of(case: Case) -> Position:
@@ -186,11 +195,20 @@ def decide(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command, today: 
     if allowed.checks_duties:
         check_separation_of_duties(case, actor)
     comment = _reason(cmd) if allowed.reason_required else cmd.comment
+    if allowed.kind is Kind.COMPLETE:
+        return _complete(p, case, allowed, actor.stamp(role), comment, cmd.data, today, cmd.facts)
     return _DECIDE[allowed.kind](p, case, allowed, actor.stamp(role), comment, cmd.data, today)
 
 
 def _complete(
-    p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
+    p: ProcessDefinition,
+    case: Case,
+    a: Allowed,
+    who: dict[str, Any],
+    comment: str | None,
+    data: Data,
+    today: date,
+    facts: Mapping[str, Any] | None = None,
 ) -> Decision:
     assert a.stage is not None
     if a.stage.requires_materials and (missing := [m for m in p.required_materials() if m not in case.materials]):
@@ -200,7 +218,7 @@ def _complete(
             f"required materials are missing: {', '.join(missing)}",
             "materials",
         )
-    values = _validated(a.stage, case.data, data, today)
+    values = _validated(a.stage, case.data, data, today, facts or {})
     merged = {**case.data, **values}
     return Decision(
         a.name,
@@ -324,9 +342,13 @@ def _did_a_step(case: Case, actor: Actor) -> bool:
     )
 
 
-def _validated(stage: Stage, current: Mapping[str, Any], data: Mapping[str, Any], today: date) -> dict[str, Any]:
-    """The step's input validated (the clock reaches validators as pydantic context), checked and derived."""
+def _validated(
+    stage: Stage, current: Mapping[str, Any], data: Mapping[str, Any], today: date, facts: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The step's input validated (the clock reaches validators as pydantic context), with the facts its lookups
+    found (never the user's values under those names), checked and derived."""
     values = validate_input(stage.input, data, context={"today": today})
+    values.update({lookup.field: facts.get(lookup.field) for lookup in stage.lookups})
     for check in stage.checks:
         check(current, values)
     if stage.derive is not None:

@@ -57,6 +57,23 @@ class Uniqueness:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A fact the platform looks up when a stage is done, and records with the step before its checks and derive run.
+
+    The application reads the entry of registry `source` under `key(data)` (the case's data with the step's input on
+    top; None: nothing to look up) and puts its state, or None when no such entry is in effect, in the step's values
+    under `field`. So a decision that depends on an institution's designations or the policy in force is pure, and the
+    case keeps what it read: an auditor sees the facts the decision was taken on.
+    """
+
+    field: str
+    source: str  # a registry of the service that runs the process
+    key: Callable[[Mapping[str, Any]], str | None]
+    # The part of the state the decision needs, and the case keeps (None: the whole state).
+    pick: Callable[[Mapping[str, Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
 class Stage:
     """One step of a process; a review stage is approved or rejected, an optional one may be skipped."""
 
@@ -86,6 +103,8 @@ class Stage:
     # The field of the case's data whose date starts the clock (「受理后5个工作日内」 counts from 受理日期, which may be
     # earlier than the day the case reaches the stage); empty: the day the case reaches the stage.
     due_from: str = ""
+    # Facts looked up when the stage is done (an institution, a physician, who is insured): see Lookup.
+    lookups: tuple[Lookup, ...] = ()
 
     def __post_init__(self) -> None:
         if self.review and not self.reject_event:

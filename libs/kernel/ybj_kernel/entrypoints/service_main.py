@@ -21,6 +21,7 @@ from ybj_kernel.adapters.eventstore import (
     eventstore_env,
     reconnect_promptly,
 )
+from ybj_kernel.adapters.reactor import run_reactor
 from ybj_kernel.adapters.relay import run_relay
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys, platform_sm2_key
@@ -54,13 +55,17 @@ def main(app_class: type[CaseApplication], argv: list[str] | None = None) -> Non
     """Run one process of a domain service."""
     parser = argparse.ArgumentParser(prog=f"python -m ybj_{app_class.service}")
     parser.add_argument(
-        "command", choices=["serve", "relay"], help="serve: HTTP and gRPC API; relay: event store → Kafka"
+        "command",
+        choices=["serve", "relay", "react"],
+        help="serve: HTTP and gRPC API; relay: event store → Kafka; react: other services' events → reactions",
     )
     args = parser.parse_args(argv)
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "serve":
         serve(app_class, settings)
+    elif args.command == "react":
+        react(app_class, settings)
     else:
         relay(app_class, settings)
 
@@ -130,5 +135,20 @@ def relay(app_class: type[CaseApplication], settings: Settings) -> None:
         await run_relay(
             app, settings.pg_dsn, settings.kafka_bootstrap, settings.topic_prefix, stop, settings.relay_batch_size
         )
+
+    asyncio.run(run())
+
+
+def react(app_class: type[CaseApplication], settings: Settings) -> None:
+    """Apply this service's reactions to other services' events until SIGTERM/SIGINT."""
+    app = bootstrap(app_class, settings)
+    start_http_server(settings.metrics_port_for(app.service), addr=settings.http_host)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_reactor(app, settings.kafka_bootstrap, settings.topic_prefix, stop)
 
     asyncio.run(run())

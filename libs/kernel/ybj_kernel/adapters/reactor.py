@@ -1,0 +1,91 @@
+"""The reactor: reads other services' topics from Kafka and applies this service's reactions (domain/reactions.py).
+
+Delivery is at least once: offsets are committed to Kafka after the batch's changes are saved, so a reactor killed at
+any moment re-reads at most one batch, and the reactions' idempotence makes the repeat change nothing. While
+PostgreSQL is away the batch is retried, not skipped; an event a reaction refuses (a domain error) is logged and
+counted, and the reactor moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import orjson
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from prometheus_client import Counter
+
+from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
+from ybj_kernel.adapters.kafka import ensure_topics
+from ybj_kernel.application import CaseApplication
+from ybj_kernel.envelope import topic_for
+from ybj_kernel.errors import Unavailable, YbjError
+
+log = logging.getLogger(__name__)
+REACTED = Counter("ybj_reactions_total", "Events reacted to, by outcome", ["service", "outcome"])
+POLL_MS = 500
+MAX_RECORDS = 200
+
+
+def reaction_topics(app: CaseApplication, prefix: str) -> list[str]:
+    """The topics this service's reactions read."""
+    return sorted({topic_for(prefix, r.service) for r in app.reactions})
+
+
+def react_to(app: CaseApplication, record_value: bytes | None) -> str:
+    """Apply the reactions to one record; the outcome's name (changed, unchanged, refused, ignored)."""
+    try:
+        envelope = orjson.loads(record_value or b"null")
+    except orjson.JSONDecodeError:
+        return "ignored"
+    if not isinstance(envelope, dict) or "id" not in envelope:
+        return "ignored"
+    try:
+        return "changed" if app.react(envelope) else "unchanged"
+    except Unavailable:
+        raise
+    except YbjError as exc:
+        log.warning("reaction refused %s (%s): %s", envelope.get("id"), envelope.get("type"), exc.message_en)
+        return "refused"
+
+
+def _react_all(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) -> list[str]:
+    return [react_to(app, r.value) for r in records]
+
+
+async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: asyncio.Event) -> None:
+    """Consume until `stop` is set (group `<prefix>-<service>-reactions`, from the earliest offset)."""
+    topics = reaction_topics(app, prefix)
+    if not topics:
+        return
+    await ensure_topics(bootstrap, topics)
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=f"{prefix}-{app.service}-reactions",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    backoff = Backoff()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
+            records: list[ConsumerRecord[bytes, bytes]] = [r for rs in batches.values() for r in rs]
+            if not records:
+                continue
+            while not stop.is_set():
+                try:
+                    outcomes = await asyncio.to_thread(_react_all, app, records)
+                    break
+                except Unavailable as exc:
+                    log.warning("the event store is unavailable (%s); retrying the batch", exc.message_en)
+                    await sleep_or_stop(stop, backoff.next())
+            else:
+                return  # stopping: the batch is not committed, and is read again next time
+            backoff.reset()
+            for outcome in outcomes:
+                REACTED.labels(app.service, outcome).inc()
+            await consumer.commit()
+    finally:
+        await consumer.stop()

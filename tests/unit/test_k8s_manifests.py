@@ -25,6 +25,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from ybj_dev.platform import REACTING_SERVICES
+
 K8S_DIR = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 BASE_DIR = K8S_DIR / "base"
 PRODUCTION_DIR = K8S_DIR / "overlays" / "production"
@@ -40,8 +42,10 @@ DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
 SERVICES = (*DOMAIN_SERVICES, "query")
 API_DEPLOYMENTS = frozenset(f"{svc}-api" for svc in SERVICES)
 SINGLE_WRITERS = frozenset({f"{svc}-relay" for svc in DOMAIN_SERVICES} | {"query-projector"})
-EXPECTED_DEPLOYMENTS = API_DEPLOYMENTS | SINGLE_WRITERS
-VERB_BY_COMPONENT = {"api": "serve", "relay": "relay", "projector": "project"}
+# Consumer groups applying reactions to other services' events, one per service that has some.
+REACTORS = frozenset(f"{svc}-reactor" for svc in REACTING_SERVICES)
+EXPECTED_DEPLOYMENTS = API_DEPLOYMENTS | SINGLE_WRITERS | REACTORS
+VERB_BY_COMPONENT = {"api": "serve", "relay": "relay", "projector": "project", "reactor": "react"}
 HTTP_PORT, GRPC_PORT, METRICS_PORT = 8080, 50051, 9100
 JWT_KEY_FILE = "/etc/ybj/jwt/public.pem"
 REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/component")
@@ -410,7 +414,7 @@ def test_expected_deployments_exist(rendered: list[Manifest]) -> None:
 
 
 def test_deployment_commands(rendered: list[Manifest]) -> None:
-    allowed = {("python", "-m", f"ybj_{svc}", verb) for svc in SERVICES for verb in ("serve", "relay", "project")}
+    allowed = {("python", "-m", f"ybj_{svc}", verb) for svc in SERVICES for verb in ("serve", "relay", "project", "react")}
     for name, deployment in of_kind(rendered, "Deployment").items():
         svc, _, role = name.rpartition("-")
         (container,) = containers(deployment)

@@ -37,11 +37,11 @@ def staff(user: str, role: str, admdvs: str = "520100") -> Actor:
     return Actor(user, (role,), admdvs)
 
 
-def retiree_filing(first17: str, psn_name: str) -> dict[str, Any]:
-    """The data of a P044 filing: a 贵阳 retiree resettled in 深圳."""
+def retiree_filing() -> dict[str, Any]:
+    """The data of a P044 filing: 刘洋 (insured in 贵阳 by P003's example) resettled in 深圳."""
     return {
-        "certno": valid_certno(first17),
-        "psn_name": psn_name,
+        "certno": "520102198804150036",
+        "psn_name": "刘洋",
         "admdvs": "520102",
         "resettle_admdvs": "440300",
         "begndate": "2026-12-01",
@@ -84,6 +84,11 @@ def desk_for() -> Callable[[str], Desk]:
     def build(process: str) -> Desk:
         cls = APPS[process]
         env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-        return Desk(cls(cls.default_definitions(), numbers, env=env, today=lambda: TODAY))
+        app = cls(cls.default_definitions(), numbers, env=env, today=lambda: TODAY)
+        if cls.reactions:
+            from tests.unit.insured_persons import feed_insured
+
+            feed_insured(app)  # who is insured, as enrollment's events would have told the service
+        return Desk(app)
 
     return build

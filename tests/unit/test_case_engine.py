@@ -283,7 +283,7 @@ def test_missing_field_is_named(desk_for: Callable[[str], Desk]) -> None:
 
 def test_remote_care_filing_amend_revoke_and_back(desk_for: Callable[[str], Desk]) -> None:
     desk = desk_for("P044")
-    filing = retiree_filing("52010219560101002", "赵秀兰")
+    filing = retiree_filing()
     ack = desk.create("P044", filing, REG)
     assert ack.stage == "review"
     with pytest.raises(Conflict):

@@ -12,7 +12,7 @@ from ybj_enrollment.processes import PROCESSES as ENROLLMENT
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_settlement.processes import PROCESSES as SETTLEMENT
 from ybj_supervision.processes import PROCESSES as SUPERVISION
-from ybj_treatment.processes import PROCESSES as TREATMENT
+from ybj_treatment.areas import PROCESSES as TREATMENT
 
 CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "catalogue" / "processes.yaml"
 DEFINITIONS: list[ProcessDefinition] = [
@@ -34,7 +34,7 @@ def catalogue() -> dict[str, dict[str, Any]]:
 
 # Services whose processes carry every variant, batch stage and material of their catalogue entries; the others
 # (whose issues are still open) are checked against their first variant only.
-FULLY_MODELLED = {"enrollment"}
+FULLY_MODELLED = {"enrollment", "treatment"}
 
 
 def _first_variant_stages(entry: dict[str, Any]) -> list[dict[str, Any]]:

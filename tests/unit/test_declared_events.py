@@ -12,6 +12,7 @@ from ybj_kernel.adapters.relay import envelope_of
 from ybj_kernel.asyncapi import asyncapi_document
 from ybj_kernel.domain.documents import available_documents, document_content, issued_event_data
 from ybj_kernel.domain.process import COMPLETED, ProcessDefinition
+from ybj_kernel.domain.roles import counts_for_duties
 from ybj_kernel.entrypoints.documents_api import case_view
 
 DEFINITIONS = [p for cls in SERVICE_APPS for p in cls.default_definitions().values()]
@@ -47,8 +48,10 @@ def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
             case.when(staff("x-2", s.roles[0]), "skip").then(events=[s.skip_event], stage=p.next_stage(s.key, variant))
             cases.append(case)
     for extra in p.extra_actions:
-        case = given(p.id, at=sorted(extra.from_stages)[0])
-        data = dict(p.opening().example) if extra.input is not None else {}
+        origin = sorted(extra.from_stages)[0]
+        variant = next((v for v in p.variant_keys() if origin in {s.key for s in p.path(v)}), p.variant_key(None))
+        case = given(p.id, at=origin, variant=variant)
+        data = dict(p.opening(variant).example) if extra.input is not None else {}
         outcome = case.when(staff("x-3", extra.roles[0]), extra.name, _changed(data, extra.input), comment="原因")
         outcome.then(events=[extra.event], stage=extra.to_stage or case.stage or "")
         cases.append(case)
@@ -83,7 +86,9 @@ def _printed(p: ProcessDefinition) -> list[Scenario]:
         if not specs:
             continue
         content = document_content(specs[0], view)
-        printer = staff("x-7", p.opening(variant).roles[0])
+        # Staff print (an institution that opened the case does not): the opening's staff role, or a canceller's.
+        role = next(r for r in (*p.opening(variant).roles, *p.cancel_roles) if counts_for_duties(r))
+        printer = staff("x-7", role)
         case.app.record_document(case.case_id, printer, issued_event_data(content, "0" * 64), view.version)
         printed.append(case)
     return printed

@@ -414,7 +414,9 @@ def test_expected_deployments_exist(rendered: list[Manifest]) -> None:
 
 
 def test_deployment_commands(rendered: list[Manifest]) -> None:
-    allowed = {("python", "-m", f"ybj_{svc}", verb) for svc in SERVICES for verb in ("serve", "relay", "project", "react")}
+    allowed = {
+        ("python", "-m", f"ybj_{svc}", verb) for svc in SERVICES for verb in ("serve", "relay", "project", "react")
+    }
     for name, deployment in of_kind(rendered, "Deployment").items():
         svc, _, role = name.rpartition("-")
         (container,) = containers(deployment)

@@ -41,9 +41,7 @@ def published(app: type[CaseApplication]) -> dict[str, Any]:
 def documents() -> dict[str, dict[str, Any]]:
     """Every service's document, by file name."""
     publishers = {app.service: published(app) for app in APPS}
-    return {
-        f"{app.service}.json": with_receptions(publishers[app.service], app.reactions, publishers) for app in APPS
-    }
+    return {f"{app.service}.json": with_receptions(publishers[app.service], app.reactions, publishers) for app in APPS}
 
 
 def render(document: dict[str, Any]) -> str:

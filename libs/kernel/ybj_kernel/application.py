@@ -154,7 +154,7 @@ class CaseApplication(Application[UUID]):
         merged = {**current, **data}
         found: dict[str, Any] = {}
         for lookup in stage.lookups:
-            key = lookup.key(merged)
+            key = lookup.key({**merged, **found})  # a lookup may read the facts found before it (人员编号 → 资格)
             state = self.look(lookup.source, str(key)) if key else None
             found[lookup.field] = lookup.pick(state) if state is not None and lookup.pick is not None else state
         return found

@@ -48,6 +48,8 @@ REGISTRY_SERVICES = {
             "filing",
             "qualification",
             "benefit_payment",
+            "special_drug_eligibility",
+            "assistance_subsidy",
             "insured",
             "insured_psn_no",
         ),

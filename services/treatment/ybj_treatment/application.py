@@ -9,7 +9,7 @@ from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.domain.registry import Registry
 from ybj_kernel.domain.rules import RuleBook
 from ybj_treatment import insured, payments
-from ybj_treatment.processes import AREAS, PROCESSES
+from ybj_treatment.areas import AREAS, PROCESSES
 from ybj_treatment.reactions import REACTIONS
 
 REGISTRIES: dict[str, Registry] = {

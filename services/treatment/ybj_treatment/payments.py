@@ -19,7 +19,7 @@ from ybj_kernel.domain.registry import Effect, Op, Registry
 from ybj_kernel.errors import Conflict
 
 BENEFIT_PAYMENT = "benefit_payment"
-PayeeType = Literal["person", "institution"]
+PayeeType = Literal["person", "institution", "employer"]
 
 
 class BankAccount(BaseModel):
@@ -35,7 +35,9 @@ class BankAccount(BaseModel):
 class PaymentApproval(BaseModel):
     """What settlement needs to pay: who, how much (fen), into which account, and why."""
 
-    payee_type: PayeeType = Field(description="收款方类型 (person 个人, institution 定点医药机构/对公账户)")
+    payee_type: PayeeType = Field(
+        description="收款方类型 (person 个人, institution 定点医药机构/对公账户, employer 参保单位)"
+    )
     payee_name: str = Field(min_length=1, max_length=200, description="收款方名称")
     payee_id: str = Field(min_length=1, max_length=50, description="人员编号 or 定点医药机构编号")
     amount_fen: int = Field(gt=0, description="应付金额（分）")

@@ -260,7 +260,7 @@ def _step_back(
 ) -> Decision:
     due = _due(p, a.to_stage, today, case.data)
     if a.stage is None:  # back from a rejection or an extra terminal action: no step's data to withdraw
-        return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, due_on=due)
+        return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, {}, due_on=due, reverts=_undone(p, case))
     claim = _claim_of(a.stage, case.data)
     release = (claim,) if claim else ()
     return Decision(
@@ -291,8 +291,12 @@ def _extra(
     p: ProcessDefinition, case: Case, a: Allowed, who: dict[str, Any], comment: str | None, data: Data, today: date
 ) -> Decision:
     values = validate_input(a.input, data, context={"today": today})
-    layer = AMEND_LAYER if values else None
-    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, values, layer=layer)
+    extra = a.extra
+    effects: tuple[Effect, ...] = ()
+    if extra is not None and extra.effects is not None and case.stage == COMPLETED:
+        effects = tuple(extra.effects({**case.data, **values}, case.variant))
+    layer = AMEND_LAYER if values or effects else None  # a layer records an action that changed the registries
+    return Decision(a.name, case.stage, a.to_stage, a.event, who, comment, values, layer=layer, effects=effects)
 
 
 def _supplement_materials(
@@ -414,10 +418,26 @@ def _effects(p: ProcessDefinition, stage_to: str, data: Mapping[str, Any], varia
 
 
 def _reverts(p: ProcessDefinition, case: Case) -> tuple[tuple[str, str], ...]:
-    """Leaving `completed` undoes the case's registry changes, the last first."""
-    if case.stage != COMPLETED or p.effects is None:
+    """Leaving `completed` undoes the case's registry changes, the last first: those of the extra actions taken on the
+    completed case since it completed (备案变更), then the completion's own."""
+    if case.stage != COMPLETED:
         return ()
-    return tuple((e.registry, e.key) for e in reversed(tuple(p.effects(case.data, case.variant))))
+    last = max(i for i, lay in enumerate(case.layers) if lay["kind"] == STAGE_LAYER)
+    later: list[tuple[str, str]] = []
+    for lay in reversed(case.layers[last + 1 :]):
+        extra = p.extra(lay["action"]) if lay["kind"] == AMEND_LAYER and lay["stage"] == COMPLETED else None
+        if extra is not None and extra.effects is not None:
+            later += [(e.registry, e.key) for e in reversed(tuple(extra.effects(case.data, case.variant)))]
+    own = () if p.effects is None else tuple(p.effects(case.data, case.variant))
+    return (*later, *((e.registry, e.key) for e in reversed(own)))
+
+
+def _undone(p: ProcessDefinition, case: Case) -> tuple[tuple[str, str], ...]:
+    """Back from an extra terminal stage reached from `completed` (取消备案): undo what that action did to the registries."""
+    led = next((x for x in p.extra_actions if x.to_stage == case.stage and x.effects is not None), None)
+    if led is None or led.effects is None or case.stage_before != COMPLETED:
+        return ()
+    return tuple((e.registry, e.key) for e in reversed(tuple(led.effects(case.data, case.variant))))
 
 
 def _claim_of(stage: Stage, data: Mapping[str, Any]) -> Claim | None:

@@ -94,7 +94,8 @@ class Stage:
     example: Mapping[str, Any] = field(default_factory=dict)
     # The variants (sub-flows) this stage belongs to, by key; empty: every variant.
     variants: frozenset[str] = frozenset()
-    # 批量: a batch upload completes the stages of its variant up to and including the first batch stage.
+    # 批量: a batch upload completes the stages of its variant up to and including the first batch stage; a batch review
+    # (批量审核) is not the uploader's: the upload stops before it, and the reviewers approve the cases together.
     batch: bool = False
     # The stage cannot be completed while a required material (所需材料) is unconfirmed.
     requires_materials: bool = False
@@ -148,6 +149,10 @@ class ExtraAction:
     to_stage: str | None = None  # None: the case stays where it is
     input: type[BaseModel] | None = None
     reason_required: bool = False
+    # What the action does to the registries when taken on a completed case (its registry changes in force), as a
+    # pure function of the case's data (with the action's input on top) and variant; taken before completion, its
+    # input only changes what the completion's effects will record. Stepping back from where it led reverts them.
+    effects: Callable[[Mapping[str, Any], str | None], Sequence[Effect]] | None = None
 
 
 @dataclass(frozen=True)

@@ -90,10 +90,9 @@ def rules_router(book: RuleBook, today: Callable[[], date], calendar: WorkingDay
 def _add_trial(
     router: APIRouter, rule: Rule[Any, Any], today: Callable[[], date], calendar: WorkingDayCalendar
 ) -> None:
-    schema = rule.input_model.model_json_schema()
-    if "$defs" in schema:
-        # An inline request-body schema cannot point into its own $defs inside an OpenAPI document.
-        raise ValueError(f"rule {rule.id}: keep its input model flat (no nested models) to document it")
+    # An inline request-body schema cannot point into its own $defs inside an OpenAPI document: nested models (the
+    # rows of a list to de-duplicate, say) are written out in place.
+    schema = inlined(rule.input_model.model_json_schema(), rule.id)
 
     def trial(body: Annotated[dict[str, Any], _TRIAL_BODY]) -> JSONResponse:
         return JSONResponse(run(rule, body, today(), calendar))
@@ -113,3 +112,25 @@ def _add_trial(
             }
         },
     )
+
+
+def inlined(schema: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    """The schema with each `#/$defs/…` reference replaced by the definition (a recursive model cannot be)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                if name in seen:
+                    raise ValueError(f"rule {rule_id}: its input model {name} is recursive and cannot be documented")
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return walk({**defs[name], **rest}, (*seen, name))
+            return {k: walk(v, seen) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, seen) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(schema, ())
+    return result

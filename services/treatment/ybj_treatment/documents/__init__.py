@@ -1,0 +1,1 @@
+"""The treatment service's documents, one module per area."""

@@ -1,0 +1,1 @@
+"""The treatment service's rules, one module per area."""

@@ -9,75 +9,24 @@ from __future__ import annotations
 
 import io
 import json
-import random
-import time
-from collections.abc import Callable
 from typing import Any
 
 from pypdf import PdfReader
 
-from tests.integration.conftest import Api, valid_certno, wait_until
-from ybj_enrollment.processes.p001_employer_registration import EXAMPLE as EMPLOYER
-from ybj_enrollment.registries.codes import emp_no_for, psn_no_for
-from ybj_kernel.domain.identity import uscc_check_char
+from tests.integration.conftest import Api, wait_until
+from tests.integration.enrollment_steps import READER, REG
+from tests.integration.enrollment_steps import new_certno as _certno
+from tests.integration.enrollment_steps import new_employee as _employee
+from tests.integration.enrollment_steps import new_employer as _employer
+from tests.integration.enrollment_steps import read_until as _read
+from ybj_enrollment.registries.codes import psn_no_for
 from ybj_kernel.sm3 import sm3_hex
 
-REG = ("gy-reg-11", "registrar", "520000")
 REG2 = ("gy-reg-12", "registrar", "520000")
 REVIEWER = ("gy-rev-11", "second_reviewer", "520000")
 SYSTEM = ("ybj-system", "system", "520000")
 IN_AGENCY = ("zy-agency-1", "transfer_in_agency", "520000")
 OUT_AGENCY = ("zy-agency-2", "transfer_out_agency", "520000")
-READER = ("gy-aud-11", "oversight", "520000")
-
-
-def _uscc() -> str:
-    first17 = f"915201{random.randint(0, 10**11 - 1):011d}"
-    return first17 + uscc_check_char(first17)
-
-
-def _certno() -> str:
-    """A woman born in 1988 on a random day (an even 17th digit)."""
-    return valid_certno(f"5201021988{random.randint(1, 12):02d}{random.randint(10, 28)}{random.randint(0, 49) * 2:03d}")
-
-
-def _employer(api: Api, name: str) -> str:
-    uscc = _uscc()
-    done = api.create("P001", {**EMPLOYER, "uscc": uscc, "emp_name": name}, REG)
-    assert (done.status_code, done.json()["stage"]) == (201, "completed"), done.text
-    return emp_no_for(uscc, str(EMPLOYER["admdvs"]))
-
-
-def _employee(api: Api, emp_no: str, certno: str) -> str:
-    data = {
-        "emp_no": emp_no,
-        "emp_name": "贵阳云岩数智科技有限公司",
-        "emp_mgt_type": "01",
-        "certno": certno,
-        "psn_name": "陈静",
-        "gend": "2",
-        "brdy": f"{certno[6:10]}-{certno[10:12]}-{certno[12:14]}",
-        "fir_work_date": "2012-07-01",
-        "decl_wage": "6500.00",
-        "emp_fom": "01",
-        "hired_on": "2026-11-25",
-        "begndate": "2026-12-01",
-    }
-    done = api.create("P002", data, REG)
-    assert (done.status_code, done.json()["stage"]) == (201, "completed"), done.text
-    return psn_no_for(certno)
-
-
-def _read(api: Api, path: str, ready: Callable[[Any], bool], timeout: float = 15.0) -> Any:
-    """GET a registry read until it shows what the last command did (the read side follows Kafka)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = api.client.get(path, headers=api.headers(READER))
-        if response.status_code == 200 and ready(body := response.json()):
-            return body
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path} never showed the change: {response.status_code} {response.text[:500]}")
-        time.sleep(0.1)
 
 
 def _events(api: Api, registry: str, key: str, count: int) -> list[str]:

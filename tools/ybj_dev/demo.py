@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -69,12 +70,16 @@ class Seeder:
         self.created.append(ack)
         return ack
 
-    def walk_example(self, process: str, variant: str | None = None, stop_at: str | None = None) -> dict[str, Any]:
-        """A case of `process` on its stages' own examples (GET /api/v1/processes/{id}), up to `stop_at` or the end.
+    def walk_example(
+        self, process: str, variant: str | None = None, stop_at: str | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        """A case of `process` on its stages' own examples (GET /api/v1/processes/{id}), up to `stop_at` or the end
+        (`key`: its idempotency key, by default one per process and variant).
 
         Each stage is done by a user of its first role, one user per role, so no review meets its own earlier step.
         """
         described = self.client.get(f"/api/v1/processes/{process}").json()
+        variant = variant or next((v["key"] for v in described.get("variants") or []), None)  # the first, as the engine
         path = [st for st in described["stages"] if not st.get("variants") or variant in st["variants"]]
 
         def who(stage: dict[str, Any]) -> tuple[str, str]:
@@ -87,8 +92,20 @@ class Seeder:
                 break
             action = "approve" if stage.get("review") else stage["key"]
             steps.append((who(stage), action, dict(stage.get("example") or {}), None))
-        key = f"{process.lower()}-{variant or 'example'}"
+        key = key or f"{process.lower()}-{variant or 'example'}"
         return self.case(key, process, who(path[0]), dict(path[0].get("example") or {}), steps, variant)
+
+    def wait_until_insured(self, certno_: str, timeout: float = 30.0) -> None:
+        """Wait until treatment's view of who is insured (fed by enrollment's events on Kafka) has this person."""
+        auth = {"Authorization": f"Bearer {self.staff.token('demo-reader', 'oversight')}"}
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.client.get(f"/api/v1/registries/insured/{certno_}", headers=auth)
+            if response.status_code == 200 and response.json()["state"].get("relations"):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"treatment never learnt that {certno_} is insured: {response.text[:300]}")
+            time.sleep(0.2)
 
     def _post(self, path: str, body: dict[str, Any], who: tuple[str, str], headers: dict[str, str]) -> dict[str, Any]:
         auth = {"Authorization": f"Bearer {self.staff.token(*who)}", **headers}
@@ -156,7 +173,8 @@ def _enrollment(s: Seeder) -> None:
 # (process, variant, stage the case is left waiting at; None: done) on the processes' own examples, in this order.
 ENROLLMENT_WALKS: list[tuple[str, str | None, str | None]] = [
     ("P001", None, None),  # 单位参保登记: 贵阳云岩数智科技有限公司
-    ("P002", None, None),  # 城镇职工参保登记: 陈晶 under it
+    ("P002", None, None),  # 城镇职工参保登记: 陈静 under it
+    ("P003", None, None),  # 灵活就业人员参保登记: 刘洋
     ("P007", None, None),  # 单位征缴基数申报
     ("P012", "import", None),  # 个人账户注入
     ("P006", "position", None),  # 职务变更
@@ -167,26 +185,27 @@ ENROLLMENT_WALKS: list[tuple[str, str | None, str | None]] = [
 
 
 def _treatment(s: Seeder) -> None:
-    filing = {
-        "certno": certno("52010219560101002"),
-        "psn_name": "赵秀兰",
-        "admdvs": "520102",
-        "resettle_admdvs": "440300",
-        "begndate": date.today().isoformat(),
-        "tel": "13800000000",
-    }
-    s.case("p044-1", "P044", REG, filing, [(FIRST, "approve", {}, "材料齐全")])
-    s.case("p044-2", "P044", REG, {**filing, "certno": certno("52010219580505001"), "psn_name": "孙建国"}, [])
-    s.case(
-        "p044-3",
-        "P044",
-        REG,
-        {**filing, "certno": certno("52010219600808003"), "psn_name": "周玉梅"},
-        [
-            (FIRST, "approve", {}, None),
-            (REG, "amend", {"resettle_admdvs": "330100", "resettle_addr": "杭州市西湖区"}, "安置地变更"),
-        ],
-    )
+    # Treatment decides on who is insured as enrollment's events told it: wait until its view has the demo persons.
+    for certno_ in INSURED_DEMO_PERSONS:
+        s.wait_until_insured(certno_)
+    for process, variant, stop_at in TREATMENT_WALKS:
+        s.walk_example(process, variant, stop_at)
+
+
+# The persons the treatment examples name, enrolled above: 王芳 (p019-1), 陈静 (P002), 刘洋 (P003).
+INSURED_DEMO_PERSONS = ("52011519850312002X", "520102199003070022", "520102198804150036")
+TREATMENT_WALKS: list[tuple[str, str | None, str | None]] = [
+    ("P065", None, None),  # 新增定点医疗机构: 贵阳市第一人民医院
+    ("P066", None, None),  # 新增定点零售药店: 贵阳大药房云岩店
+    ("P069", None, None),  # 特殊药品指定医院
+    ("P090", None, None),  # 特药定岗医师 in the pool
+    ("P044", None, None),  # 异地安置备案: 刘洋, in effect
+    ("P045", None, "review"),  # 异地长期居住备案: 王芳, waiting for review
+    ("P049", None, None),  # 住院费用报销: 王芳, settled, paid (BenefitPaymentApproved to settlement)
+    ("P048", None, "settlement_review"),  # 门诊费用报销: 王芳, waiting for the (batch) settlement review
+    ("P060", None, "review"),  # 特殊药品用药资格: 王芳, waiting for review
+    ("P063", "parameters", "param_review"),  # 医疗机构参数维护: new 起付线 and 预留比例, waiting for review
+]
 
 
 def _settlement(s: Seeder) -> None:

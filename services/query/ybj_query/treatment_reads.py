@@ -73,7 +73,7 @@ def institutions(
     if service:
         query = query.where(_E.state["services"][service]["open"].as_boolean().is_(True))
     if designation:
-        query = query.where(_E.state["designations"].has_key(designation))
+        query = query.where(_E.state["designations"][designation].is_not(None))
     with reading(engine) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(query.order_by(_E.key).limit(limit).offset(offset)).all()

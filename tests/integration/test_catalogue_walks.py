@@ -1,0 +1,81 @@
+"""Every treatment process, in every variant, from creation to its final stage through the public API, on real Kafka
+and PostgreSQL, on the stages' own examples (the ones GET /api/v1/processes/{id} shows and the templates carry).
+
+The examples' persons are enrolled first through enrollment (P001-P003, P019), and treatment learns of them from
+enrollment's events; each walk first walks what its example needs (an institution admitted, a physician in a pool),
+then is cancelled, with what it needed, newest first: every change to the registries is reverted by a new event,
+and the platform is left as this test found it (the demo data, seeded later, walks the same examples).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import Api
+from tests.integration.enrollment_steps import read_until
+from ybj_dev.demo import Seeder, Staff
+from ybj_dev.platform import Platform
+from ybj_treatment.application import TreatmentApplication
+from ybj_treatment.areas import EXAMPLE_PREREQUISITES as PREREQUISITES
+
+pytestmark = pytest.mark.integration
+
+# The enrollment examples that enrol the persons the treatment examples name (tests/unit/insured_persons.py).
+PERSONS = {"P001": None, "P002": "520102199003070022", "P003": "520102198804150036", "P019": "52011519850312002X"}
+CANCEL = ("gy-registrar-01", "registrar")
+
+
+def _walks() -> list[tuple[str, str | None]]:
+    definitions = TreatmentApplication.default_definitions()
+    return [(p.id, v) for p in sorted(definitions.values(), key=lambda p: p.id) for v in p.variant_keys()]
+
+
+def _cancel(seeder: Seeder, ack: dict[str, Any], why: str) -> None:
+    token = seeder.staff.token(*CANCEL)
+    body = {"action": "cancel", "expected_version": ack["version"], "data": {}, "comment": why}
+    response = seeder.client.post(
+        f"/api/v1/cases/{ack['case_id']}/actions", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, f"cancel {ack['acceptance_no']}: {response.text}"
+
+
+def test_every_treatment_process_and_variant_walks_to_its_end(api: Api, platform: Platform) -> None:
+    run = itertools.count(1)
+    with httpx.Client(base_url=platform.url(), timeout=30) as client:
+        seeder = Seeder(client, Staff(platform.run_dir / "keys"))
+        enrolled = [seeder.walk_example(p, key=f"walks-{p.lower()}") for p in PERSONS]
+        assert all(a["stage"] == "completed" for a in enrolled), enrolled
+        for certno in filter(None, PERSONS.values()):
+            read_until(api, f"/api/v1/registries/insured/{certno}", lambda e: e["in_effect"], 30)
+
+        done: dict[tuple[str, str | None], str] = {}
+        for process, variant in _walks():
+            n = next(run)
+            needed = PREREQUISITES.get(f"{process}:{variant}", PREREQUISITES.get(process, ()))
+            walked = []
+            for need in needed:
+                need_id, _, need_variant = need.partition(":")
+                ack = seeder.walk_example(need_id, need_variant or None, key=f"walks-{n}-{need.lower()}")
+                assert ack["stage"] == "completed", f"{process}:{variant} needs {need}: {ack}"
+                walked.append(ack)
+            try:
+                ack = seeder.walk_example(process, variant, key=f"walks-{n}-{process.lower()}-{variant}")
+            except RuntimeError as failed:
+                pytest.fail(f"{process} ({variant}) did not walk: {failed}")
+            done[(process, variant)] = ack["stage"]
+            for undo in [ack, *reversed(walked)]:
+                _cancel(seeder, undo, "测试走查完毕，撤消")
+
+        for ack in reversed(enrolled):
+            _cancel(seeder, ack, "测试走查完毕，撤消")
+
+    unfinished = {k: v for k, v in done.items() if v != "completed"}
+    assert not unfinished, unfinished
+    assert {p for p, _ in done} == set(TreatmentApplication.default_definitions())
+    assert len(done) == len(_walks())
+    # Everything was cancelled: 王芳's enrollment is reverted, and treatment's view has followed enrollment's event.
+    read_until(api, f"/api/v1/registries/insured/{PERSONS['P019']}", lambda e: not e["state"].get("relations"), 30)

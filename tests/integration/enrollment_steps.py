@@ -63,3 +63,32 @@ def read_until(api: Api, path: str, ready: Callable[[Any], bool], timeout: float
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} never showed the change: {response.status_code} {response.text[:500]}")
         time.sleep(0.1)
+
+
+COMMUNITY = {"emp_no": "52011500001", "emp_name": "观山湖区金华园社区", "admdvs": "520115"}
+
+
+def new_resident(api: Api, psn_name: str = "周敏") -> tuple[str, str]:
+    """A new resident enrolled through P019 (城乡居民, from 2026-01-01), once treatment's view of who is insured has
+    them (enrollment's event has reached it): their 证件号码 and 人员编号."""
+    born = f"19{random.randint(60, 99)}{random.randint(1, 12):02d}{random.randint(10, 28)}"
+    certno = valid_certno(f"520115{born}{random.randint(0, 49) * 2:03d}")
+    case = api.create("P019", COMMUNITY, REG)
+    assert case.status_code == 201, case.text
+    person = {
+        "certno": certno,
+        "psn_name": psn_name,
+        "naty": "01",
+        "gend": "2",
+        "brdy": f"{certno[6:10]}-{certno[10:12]}-{certno[12:14]}",
+        "begndate": "2026-01-01",
+        "fst_insu_ym": "202601",
+        "psn_type": "11",
+        "clct_grade": "1",
+        "clct_way": "1",
+        "max_acct_prd": "202612",
+    }
+    done = api.act(case.json(), REG, "register", person)
+    assert (done.status_code, done.json()["stage"]) == (200, "completed"), done.text
+    read_until(api, f"/api/v1/registries/insured/{certno}", lambda e: bool(e["state"].get("relations")), 30)
+    return certno, psn_no_for(certno)

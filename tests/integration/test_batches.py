@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from tests.integration.conftest import Api, valid_certno, wait_until
+from tests.integration.enrollment_steps import new_resident
 
 pytestmark = pytest.mark.integration
 
@@ -202,10 +203,11 @@ def test_too_many_rows_are_refused_quickly(api: Api) -> None:
 
 
 def _p044(api: Api, i: int) -> dict[str, Any]:
+    certno, _ = new_resident(api, f"批量审核{i}")  # insured, as treatment learns from enrollment's events
     filing = {
-        "certno": valid_certno(f"5201021956{random.randint(1, 12):02d}{random.randint(10, 28)}{i:02d}2"[:17]),
+        "certno": certno,
         "psn_name": f"批量审核{i}",
-        "admdvs": "520102",
+        "admdvs": "520115",
         "resettle_admdvs": "440300",
         "begndate": "2026-12-01",
     }

@@ -79,3 +79,34 @@ def test_every_treatment_process_and_variant_walks_to_its_end(api: Api, platform
     assert len(done) == len(_walks())
     # Everything was cancelled: 王芳's enrollment is reverted, and treatment's view has followed enrollment's event.
     read_until(api, f"/api/v1/registries/insured/{PERSONS['P019']}", lambda e: not e["state"].get("relations"), 30)
+
+
+def test_p063_parameters_step_back_stage_by_stage_to_the_first(api: Api, platform: Platform) -> None:
+    """「以上所有操作均支持反向逐级回退」: a completed parameter change goes back one stage at a time, each undone in turn."""
+    described = api.client.get("/api/v1/processes/P063").json()
+    path = [s["key"] for s in described["stages"] if "parameters" in s["variants"]]
+    back_roles = {
+        a["from_stage"]: a["roles"][0]
+        for a in described["actions"]
+        if a["name"] == "step_back" and a["variant"] == "parameters"
+    }
+    with httpx.Client(base_url=platform.url(), timeout=30) as client:
+        seeder = Seeder(client, Staff(platform.run_dir / "keys"))
+        hospital = seeder.walk_example("P065", key="walks-stepback-p065")
+        ack = seeder.walk_example("P063", "parameters", key="walks-stepback-p063")
+        assert ack["stage"] == "completed"
+        visited = []
+        for _ in path:
+            role = back_roles.get(ack["stage"], "registrar")
+            back = api.act(ack, (f"gy-{role}-09", role, "520000"), "step_back", comment="逐级回退核对")
+            if back.status_code != 200:
+                assert back.json()["code"] == "NOTHING_TO_STEP_BACK", back.text
+                break
+            ack = back.json()
+            visited.append(ack["stage"])
+        # Back through every stage after the first (服务停止 opened the case: only 撤消 undoes it).
+        assert visited == list(reversed(path[1:])), visited
+        # The institution is as admitted again: the parameter version this case added is gone.
+        read_until(api, "/api/v1/institutions/H52010200001", lambda e: len(e["state"]["parameters"]) == 1)
+        _cancel(seeder, ack, "测试走查完毕，撤消")
+        _cancel(seeder, hospital, "测试走查完毕，撤消")

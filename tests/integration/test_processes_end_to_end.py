@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import Api, valid_certno
+from tests.integration.enrollment_steps import new_resident
 from tests.integration.kafka_reader import published
 from ybj_dev.platform import Platform
 
@@ -121,10 +122,11 @@ def test_bad_certno_is_422_naming_the_field(api: Api, certno: str, reason: str) 
 
 
 def test_p044_remote_care_filing(api: Api) -> None:
+    certno, _ = new_resident(api, "赵秀兰")  # treatment files only for someone insured, as enrollment's events say
     filing = {
-        "certno": valid_certno("52010219560101002"),
+        "certno": certno,
         "psn_name": "赵秀兰",
-        "admdvs": "520102",
+        "admdvs": "520115",
         "resettle_admdvs": "440300",
         "begndate": "2026-12-01",
     }
@@ -253,10 +255,11 @@ def test_p072_intelligent_monitoring_with_appeal(api: Api) -> None:
 
 
 def test_stale_version_is_409_and_own_approval_is_403(api: Api) -> None:
+    certno, _ = new_resident(api, "孙建国")
     filing = {
-        "certno": valid_certno("52010219580505001"),
+        "certno": certno,
         "psn_name": "孙建国",
-        "admdvs": "520102",
+        "admdvs": "520115",
         "resettle_admdvs": "440300",
         "begndate": "2026-12-01",
     }

@@ -339,18 +339,23 @@ def test_reads_of_persons_and_employers_are_in_the_access_log(api: Api, walked: 
     assert {("gy-reg-01", "person"), ("gy-aud-01", "person-history")} <= {(e["user_id"], e["what"]) for e in log}
 
 
+# Enrollment's registries only: treatment's view of the same person (`insured`) follows it on its own time.
+ENROLLMENT_REGISTRIES = ["employer", "uscc", "person", "certno", "account"]
+
+
 def _registry_rows(platform: Platform, keys: set[str]) -> list[tuple[Any, ...]]:
     with psycopg.connect(platform.pg_dsn) as conn:
         entries = conn.execute(
             "SELECT registry, key, entry_id, version, in_effect, state::text, case_id, updated_at, emp_nos::text,"
             " emp_name, uscc, certno, psn_name, admdvs FROM query.rm_registry_entries WHERE key = ANY(%s)"
-            " ORDER BY registry, key",
-            (list(keys),),
+            " AND registry = ANY(%s) ORDER BY registry, key",
+            (list(keys), ENROLLMENT_REGISTRIES),
         ).fetchall()
         history = conn.execute(
             "SELECT registry, key, version, event_id, event_type, op, case_id, time, args::text, patch::text,"
-            " in_effect FROM query.rm_registry_history WHERE key = ANY(%s) ORDER BY registry, key, version",
-            (list(keys),),
+            " in_effect FROM query.rm_registry_history WHERE key = ANY(%s) AND registry = ANY(%s)"
+            " ORDER BY registry, key, version",
+            (list(keys), ENROLLMENT_REGISTRIES),
         ).fetchall()
     return [*entries, *history]
 

@@ -12,8 +12,8 @@ import httpx
 import orjson
 import pytest
 
-from tests.integration.conftest import Api, valid_certno, wait_until
-from tests.integration.enrollment_steps import READER, REG, read_until
+from tests.integration.conftest import Api, wait_until
+from tests.integration.enrollment_steps import READER, REG, new_resident
 from tests.integration.kafka_reader import records
 from ybj_dev.demo import Seeder, Staff
 from ybj_dev.platform import Platform
@@ -22,7 +22,6 @@ pytestmark = pytest.mark.integration
 
 HOSPITAL = "H52010200001"  # admitted by P065's example
 FIRST, SECOND = ("gy-fr-31", "first_reviewer", "520000"), ("gy-sr-31", "second_reviewer", "520000")
-COMMUNITY = {"emp_no": "52011500001", "emp_name": "观山湖区金华园社区", "admdvs": "520115"}
 # (类别, 编码, 名称, 等级 甲01/乙02/丙03, 数量, 单价): a twelve-line stay, 乙类 and 丙类 among them.
 LINES = [
     ("01", "110900001", "普通病房床位费（三人间）", "01", "9", "45.00"),
@@ -56,29 +55,6 @@ def _lines() -> tuple[list[dict[str, str]], str]:
     return lines, str(sum(Decimal(line["det_item_fee_sumamt"]) for line in lines))
 
 
-def _resident(api: Api) -> str:
-    """A new resident (城乡居民 from 2026-01-01), known to treatment once enrollment's event has reached it."""
-    first17 = f"52011519{random.randint(60, 99)}{random.randint(1, 12):02d}{random.randint(10, 28)}{random.randint(0, 49) * 2:03d}"
-    certno = valid_certno(first17)
-    case = api.create("P019", COMMUNITY, REG).json()
-    person = {
-        "certno": certno,
-        "psn_name": "吴芳",
-        "naty": "01",
-        "gend": "2",
-        "brdy": f"{certno[6:10]}-{certno[10:12]}-{certno[12:14]}",
-        "begndate": "2026-01-01",
-        "fst_insu_ym": "202601",
-        "psn_type": "11",
-        "clct_grade": "1",
-        "clct_way": "1",
-        "max_acct_prd": "202612",
-    }
-    assert api.step(case, REG, "register", person)["stage"] == "completed"
-    read_until(api, f"/api/v1/registries/insured/{certno}", lambda e: bool(e["state"].get("relations")), 30)
-    return certno
-
-
 def _hospital_admitted(platform: Platform) -> None:
     """P065's example (the demo's case, if the demo has run: same key, same case)."""
     with httpx.Client(base_url=platform.url(), timeout=30) as client:
@@ -109,7 +85,7 @@ def test_a_dozen_line_stay_is_settled_with_the_policy_of_its_visit_date_as_a_tri
     api: Api, platform: Platform
 ) -> None:
     _hospital_admitted(platform)
-    certno = _resident(api)
+    certno, _psn_no = new_resident(api, "吴芳")
     lines, total = _lines()
     # Admitted before the example policy changed (城乡居民住院, 2026-07-01) and settled after it.
     case = _claim(api, certno, lines, total, "2026-06-18")
@@ -135,7 +111,7 @@ def test_a_dozen_line_stay_is_settled_with_the_policy_of_its_visit_date_as_a_tri
 
 def test_a_hundred_claims_approved_together_and_the_payment_handed_to_settlement(api: Api, platform: Platform) -> None:
     _hospital_admitted(platform)
-    certno = _resident(api)
+    certno, _psn_no = new_resident(api, "吴芳")
     lines, _total = _lines()
     three = lines[:3]  # bed, nursing and the operation: above the 起付线, and quick for a hundred
     claims = [
@@ -159,13 +135,11 @@ def test_a_hundred_claims_approved_together_and_the_payment_handed_to_settlement
 
     def handed() -> list[dict[str, Any]]:
         found = [orjson.loads(r.value) for r in records(platform.kafka_bootstrap, topic) if r.value]
-        return [e for e in found if e.get("type", "").endswith("benefit_payment.BenefitPaymentApproved.v1")]
+        kind = "benefit_payment.BenefitPaymentApproved.v1"
+        return [e for e in found if e.get("type", "").endswith(kind) and e["bycaseid"] == done["case_id"]]
 
-    mine: list[dict[str, Any]] = []
-    wait_until(
-        lambda: mine.extend(e for e in handed() if e["bycaseid"] == done["case_id"]) or mine, 15, "not handed over"
-    )
-    payment = mine[0]
+    wait_until(handed, 15, "the payment was not handed to settlement")
+    payment = handed()[0]
     args = payment["data"]["args"]
     assert args["amount_fen"] == int(Decimal(view["data"]["hifp_pay"]) * 100)
     assert (args["payee_type"], args["source_process"]) == ("person", "P049")

@@ -19,38 +19,21 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from tests.integration.conftest import Api, valid_certno, wait_until
-from tests.integration.enrollment_steps import READER, REG, new_certno, new_employee, new_employer, read_until
+from tests.integration.enrollment_steps import (
+    READER,
+    REG,
+    new_certno,
+    new_employee,
+    new_employer,
+    new_resident,
+    read_until,
+)
 from tests.integration.kafka_reader import records
 from ybj_dev.platform import DOMAIN_SERVICES, REACTING_SERVICES, Platform
-from ybj_enrollment.registries.codes import psn_no_for
 
 pytestmark = pytest.mark.integration
 
 REVIEWER = ("gy-fr-21", "first_reviewer", "520000")
-COMMUNITY = {"emp_no": "52011500001", "emp_name": "观山湖区金华园社区", "admdvs": "520115"}
-
-
-def _resident(api: Api) -> tuple[str, str]:
-    """A new resident enrolled through P019 (城乡居民, from 2026-01-01): their 证件号码 and 人员编号."""
-    first17 = f"52011519{random.randint(60, 99)}{random.randint(1, 12):02d}{random.randint(10, 28)}{random.randint(0, 49) * 2:03d}"
-    certno = valid_certno(first17)
-    case = api.create("P019", COMMUNITY, REG)
-    assert case.status_code == 201, case.text
-    person = {
-        "certno": certno,
-        "psn_name": "周敏",
-        "naty": "01",
-        "gend": "2",
-        "brdy": f"{certno[6:10]}-{certno[10:12]}-{certno[12:14]}",
-        "begndate": "2026-01-01",
-        "fst_insu_ym": "202601",
-        "psn_type": "11",
-        "clct_grade": "1",
-        "clct_way": "1",
-        "max_acct_prd": "202612",
-    }
-    assert api.step(case.json(), REG, "register", person)["stage"] == "completed"
-    return certno, psn_no_for(certno)
 
 
 def _filing(certno: str, name: str, begndate: str = "2026-12-01") -> dict[str, Any]:
@@ -94,7 +77,7 @@ def test_a_person_becomes_eligible_in_treatment_only_after_enrollments_event_arr
     assert (refused.json()["code"], refused.json()["field"]) == ("NOT_INSURED", "certno")
     assert unknown in refused.json()["message_zh"]
 
-    certno, psn_no = _resident(api)
+    certno, psn_no = new_resident(api)
     view = _in_view(api, certno)
     assert view["state"]["relations"]["390"]["status"] == "active"
     case = api.create("P044", {**_filing(certno, "周敏"), "admdvs": "520115"}, REG)
@@ -159,7 +142,7 @@ def test_a_termination_flags_the_filing_and_a_terminated_person_is_refused(api: 
 
 
 def test_the_same_enrollment_events_delivered_again_change_nothing(api: Api, platform: Platform) -> None:
-    certno, psn_no = _resident(api)
+    certno, psn_no = new_resident(api)
     before = _in_view(api, certno)
     topic = f"{platform.topic_prefix}.enrollment.events"
     mine = [

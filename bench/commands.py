@@ -114,6 +114,7 @@ async def closed_loop(
     bench: Bench, base_url: str, cases: int, concurrency: int, first: int, label: str
 ) -> tuple[Flow, float]:
     """`concurrency` clients each creating and approving cases back to back; return the flow and seconds."""
+    insure_over(bench, first, cases)
     flow = Flow()
     numbers = itertools.count(first)
     last = first + cases
@@ -244,11 +245,13 @@ def _direct(bench: Bench, url: str, cases: int, concurrency: int, first: int) ->
 
 def in_process_cpu(bench: Bench, cases: int) -> dict[str, Any]:
     """The treatment application's own CPU per command (create + approve), in this process, one thread."""
+    from bench.insured import insure
     from bench.store import ACTOR, app_for, close_app
 
     app = app_for(bench)
     reviewer = Actor(user_id="bench-fr-inproc", roles=("first_reviewer",), admdvs="520100")
     try:
+        insure(app, 2_600_000, cases + 1)
         app.create_case(PROCESS, filing(2_600_000), ACTOR)
         cpu0, wall0 = time.thread_time(), time.perf_counter()
         for i in range(2_600_001, 2_600_001 + cases):
@@ -398,6 +401,7 @@ def run_steady(
     bench: Bench, rate: float, seconds: float, sample_every: int, poll: float, warmup: float, first: int
 ) -> tuple[Steady, list[float]]:
     """One open-loop run, with the CPU shares during it; also the lags seen in the read model for every command."""
+    insure_over(bench, first, max(int(rate / 2 * seconds), 1))  # rate/2 cases a second, each two commands
     sampler = bench.sampler()
     cpu0 = sampler.snapshot()
     loop = OpenLoop(bench, rate, sample_every, poll, warmup)
@@ -478,3 +482,15 @@ def figure_lag(
         summary["p99_ms"] < TARGET_LAG_P99_MS and chosen.steady and chosen.offered >= 500,
         detail=detail,
     )
+
+
+def insure_over(bench: Bench, first: int, count: int) -> None:
+    """Make the persons of the bench cases a run will send insured, in the treatment service's store."""
+    from bench.insured import insure
+    from bench.store import app_for, close_app
+
+    app = app_for(bench)
+    try:
+        insure(app, first, count)
+    finally:
+        close_app(app)

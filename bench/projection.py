@@ -38,7 +38,7 @@ def templates(app: CaseApplication, bench: Bench) -> tuple[dict[str, Any], dict[
         row = conn.execute(
             "SELECT a.notification_id, b.notification_id FROM treatment.treatment_events a"
             " JOIN treatment.treatment_events b ON b.originator_id = a.originator_id AND b.originator_version = 2"
-            " WHERE a.originator_version = 1 LIMIT 1"
+            " WHERE a.originator_version = 1 AND a.topic LIKE 'ybj_kernel.domain.case:%%' LIMIT 1"
         ).fetchone()
     if row is None:
         raise BenchError("no approved case in the treatment store to copy envelopes from")

@@ -21,6 +21,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from bench.commands import PROCESS, filing
 from bench.harness import Bench, BenchError, Progress, say
+from bench.insured import insure
 from bench.stats import Figure, latency_summary_ms
 from ybj_dev import infra
 from ybj_kernel.adapters.eventstore import PostgresAcceptanceNumbers, eventstore_env
@@ -298,6 +299,7 @@ def variants(bench: Bench, threads: int, count: int) -> dict[str, Any]:
             TreatmentApplication.default_definitions(), numbers, env={**eventstore_env(bench.dsn, schema), **overrides}
         )
         try:
+            insure(app, 5_000_000 + n * 100_000, count + 1)
             app.create_case(PROCESS, filing(5_000_000 + n * 100_000), ACTOR)
             run = appends(app, threads, count, 120.0, 5_000_001 + n * 100_000, label=name)
         finally:
@@ -326,6 +328,9 @@ def figure_store(bench: Bench, clients: int, count: int, pg_seconds: float, app:
     say(f"figure 2: pgbench, one INSERT (~{state_size} B state) per transaction, {clients} clients, {pg_seconds:.0f} s")
     raw = pgbench(bench, _script(state_size), clients, pg_seconds)
     say(f"  pgbench {raw['tps']:,.0f} tps; now {count:,} CaseApplication creates in {clients} threads")
+    insure(app, 3_000_000, count + 1)
+    insure(app, 3_500_001, count)
+    insure(app, 3_900_000, 300 if count >= 1000 else 100)
     app.create_case(PROCESS, filing(3_000_000), ACTOR)  # warm the pools
     sampler = bench.sampler()
     cpu0 = sampler.snapshot()

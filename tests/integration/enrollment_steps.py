@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.integration.conftest import Api, valid_certno
@@ -90,5 +91,20 @@ def new_resident(api: Api, psn_name: str = "周敏") -> tuple[str, str]:
     }
     done = api.act(case.json(), REG, "register", person)
     assert (done.status_code, done.json()["stage"]) == (200, "completed"), done.text
-    read_until(api, f"/api/v1/registries/insured/{certno}", lambda e: bool(e["state"].get("relations")), 30)
+    in_treatments_view(api, certno, lambda e: bool(e["state"].get("relations")))
     return certno, psn_no_for(certno)
+
+
+def in_treatments_view(api: Api, certno: str, ready: Callable[[Any], bool], timeout: float = 30.0) -> Any:
+    """Treatment's view of a person (its own store, read as of now: the view is not republished) once `ready`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = datetime.now(UTC).isoformat()
+        response = api.client.get(
+            f"/api/v1/registries/insured/{certno}", params={"as_of": now}, headers=api.headers(READER)
+        )
+        if response.status_code == 200 and ready(body := response.json()):
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"treatment's view of {certno} never got there: {response.text[:500]}")
+        time.sleep(0.1)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import Api
-from tests.integration.enrollment_steps import read_until
+from tests.integration.enrollment_steps import in_treatments_view, read_until
 from ybj_dev.demo import Seeder, Staff
 from ybj_dev.platform import Platform
 from ybj_treatment.application import TreatmentApplication
@@ -50,7 +50,7 @@ def test_every_treatment_process_and_variant_walks_to_its_end(api: Api, platform
         enrolled = [seeder.walk_example(p, key=f"walks-{p.lower()}") for p in PERSONS]
         assert all(a["stage"] == "completed" for a in enrolled), enrolled
         for certno in filter(None, PERSONS.values()):
-            read_until(api, f"/api/v1/registries/insured/{certno}", lambda e: e["in_effect"], 30)
+            in_treatments_view(api, certno, lambda e: e["in_effect"])
 
         done: dict[tuple[str, str | None], str] = {}
         for process, variant in _walks():
@@ -78,7 +78,7 @@ def test_every_treatment_process_and_variant_walks_to_its_end(api: Api, platform
     assert {p for p, _ in done} == set(TreatmentApplication.default_definitions())
     assert len(done) == len(_walks())
     # Everything was cancelled: 王芳's enrollment is reverted, and treatment's view has followed enrollment's event.
-    read_until(api, f"/api/v1/registries/insured/{PERSONS['P019']}", lambda e: not e["state"].get("relations"), 30)
+    in_treatments_view(api, str(PERSONS["P019"]), lambda e: not e["state"].get("relations"))
 
 
 def test_p063_parameters_step_back_stage_by_stage_to_the_first(api: Api, platform: Platform) -> None:

@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaProducer
 
 from tests.integration.conftest import Api, valid_certno, wait_until
 from tests.integration.enrollment_steps import (
-    READER,
     REG,
+    in_treatments_view,
     new_certno,
     new_employee,
     new_employer,
@@ -49,7 +49,7 @@ def _filing(certno: str, name: str, begndate: str = "2026-12-01") -> dict[str, A
 
 def _in_view(api: Api, certno: str) -> dict[str, Any]:
     """Treatment's view of the person, as its events reached the read side."""
-    found: dict[str, Any] = read_until(api, f"/api/v1/registries/insured/{certno}", lambda e: e["in_effect"], 30)
+    found: dict[str, Any] = in_treatments_view(api, certno, lambda e: e["in_effect"])
     return found
 
 
@@ -169,6 +169,6 @@ def test_the_same_enrollment_events_delivered_again_change_nothing(api: Api, pla
         lambda: f"the reactor never read the replayed events: {_reactor_lines(platform)}",
     )
     time.sleep(0.5)
-    after = api.client.get(f"/api/v1/registries/insured/{certno}", headers=api.headers(READER)).json()
+    after = in_treatments_view(api, certno, lambda e: True)
     assert after["version"] == before["version"]
     assert after["state"] == before["state"]

@@ -6,6 +6,8 @@ group of processes, so that each group's author edits only its own.
 
 from __future__ import annotations
 
+from ybj_settlement.areas import EXAMPLE_PREREQUISITES as SETTLEMENT_EXAMPLES
+from ybj_supervision.areas import EXAMPLE_PREREQUISITES as SUPERVISION_EXAMPLES
 from ybj_treatment.areas import EXAMPLE_PREREQUISITES as TREATMENT_EXAMPLES
 
 # Employers and persons: registration and changes (P001-P006, P020).
@@ -42,11 +44,13 @@ ACCOUNTS: dict[str, tuple[str, ...]] = {
 # Resident contributions and fund income (P022-P026).
 FUND_INCOME: dict[str, tuple[str, ...]] = {"P022": ("P019",)}  # P022 pays for P019's example resident
 
-# Treatment: each area of the service lists what its examples need (ybj_treatment/areas/).
+# Treatment, settlement and supervision: each area of a service lists what its examples need (<service>/areas/).
 PREREQUISITES: dict[str, tuple[str, ...]] = {
     **EMPLOYER_AND_PERSON,
     **CONTRIBUTIONS,
     **ACCOUNTS,
     **FUND_INCOME,
     **TREATMENT_EXAMPLES,
+    **SETTLEMENT_EXAMPLES,
+    **SUPERVISION_EXAMPLES,
 }

@@ -10,8 +10,8 @@ import yaml
 
 from ybj_enrollment.processes import PROCESSES as ENROLLMENT
 from ybj_kernel.domain.process import ProcessDefinition
-from ybj_settlement.processes import PROCESSES as SETTLEMENT
-from ybj_supervision.processes import PROCESSES as SUPERVISION
+from ybj_settlement.areas import PROCESSES as SETTLEMENT
+from ybj_supervision.areas import PROCESSES as SUPERVISION
 from ybj_treatment.areas import PROCESSES as TREATMENT
 
 CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "catalogue" / "processes.yaml"

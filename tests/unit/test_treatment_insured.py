@@ -114,3 +114,27 @@ def test_the_view_keeps_no_part_of_a_patch_outside_identity_and_relations() -> N
         {"op": "replace", "path": "/relations/310/status", "value": "terminated"},
         {"op": "replace", "path": "", "value": {"certno": CHEN_JING, "psn_name": "陈静"}},
     ]
+
+
+def test_a_batch_of_events_sees_what_its_earlier_events_did_and_is_saved_at_once() -> None:
+    one_by_one = application(TreatmentApplication)  # fed event by event
+    batched = TreatmentApplication(
+        TreatmentApplication.default_definitions(),
+        lambda *_: "x",
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        today=lambda: TODAY,
+    )
+    outcomes = batched.react_many(list(person_events()))
+    assert all(isinstance(n, int) and n > 0 for n in outcomes)  # 刘洋's second event found the entry his first opened
+    for certno in (WANG_FANG, CHEN_JING, "520102198804150036"):
+        assert batched.get_entry("insured", certno).state == one_by_one.get_entry("insured", certno).state
+    assert batched.get_entry("insured", "520102198804150036").state["source_version"] == 2
+    assert batched.react_many(list(person_events())) == [0] * len(person_events())
+
+
+def test_the_view_is_not_republished_but_the_flags_it_causes_are() -> None:
+    app = application(TreatmentApplication)
+    for envelope in published(given("P017", at=COMPLETED).app, "person"):
+        app.react(envelope)
+    assert app.get_entry("insured", CHEN_JING).version >= 1  # kept in treatment's own store, with its history
+    assert {e.get("registry") for e in published(app)} == set()  # enrollment's events are the published facts

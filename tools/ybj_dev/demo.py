@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,8 @@ class Seeder:
         auth = {"Authorization": f"Bearer {self.staff.token('demo-reader', 'oversight')}"}
         deadline = time.monotonic() + timeout
         while True:
-            response = self.client.get(f"/api/v1/registries/insured/{certno_}", headers=auth)
+            now = {"as_of": datetime.now(UTC).isoformat()}  # treatment's own store: the view is not republished
+            response = self.client.get(f"/api/v1/registries/insured/{certno_}", params=now, headers=auth)
             if response.status_code == 200 and response.json()["state"].get("relations"):
                 return
             if time.monotonic() > deadline:

@@ -33,7 +33,7 @@ from ybj_kernel.domain.reactions import Reaction, cause_of
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.domain.rules import RuleBook
 from ybj_kernel.envelope import event_id
-from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable
+from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable, YbjError
 from ybj_kernel.registries import apply_effects, find_entry
 
 _CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
@@ -166,20 +166,49 @@ class CaseApplication(Application[UUID]):
         return copy.deepcopy(entry.state) if entry is not None and entry.in_effect else None
 
     def react(self, envelope: Mapping[str, Any]) -> int:
-        """Apply every matching reaction to one published event from another service; return the entries changed.
+        """Apply every matching reaction to one published event from another service; return the entries changed."""
+        outcome = self.react_many([envelope])[0]
+        if isinstance(outcome, YbjError):
+            raise outcome
+        return outcome
 
-        The changes are recorded under the event's id (`event:<id>`), each entry loaded once and all saved together;
-        an event already reacted to changes nothing (the reactions are idempotent).
+    def react_many(self, envelopes: Sequence[Mapping[str, Any]]) -> list[int | YbjError]:
+        """Apply the reactions to a batch of published events, in order, and save every change in one transaction.
+
+        Each event's changes are recorded under its id, and a later event of the batch sees what an earlier one did
+        (an entry it opened, say). Per event: the number of entries it changed (0: nothing, e.g. a redelivery), or the
+        domain error a reaction refused it with (its changes are left out, the others' kept).
         """
-        effects = tuple(e for r in self.reactions if r.matches(envelope) for e in r.react(envelope, self.look))
-        if not effects:
-            return 0
-        with _store():
-            entries = apply_effects(self.registries, self.repository.get, cause_of(envelope), effects, ())
-        changed = [e for e in entries.values() if e.pending_events]
-        if changed:
-            self._save(*changed)
-        return len(changed)
+        touched: dict[tuple[str, str], Entry] = {}
+
+        def look(registry: str, key: str) -> dict[str, Any] | None:
+            if (found := touched.get((registry, key))) is not None:
+                return copy.deepcopy(found.state) if found.in_effect else None
+            return self.look(registry, key)
+
+        outcomes: list[int | YbjError] = []
+        for envelope in envelopes:
+            try:
+                effects = tuple(e for r in self.reactions if r.matches(envelope) for e in r.react(envelope, look))
+                if not effects:
+                    outcomes.append(0)
+                    continue
+                before = {k: len(e.pending_events) for k, e in touched.items()}
+                with _store():
+                    changed = apply_effects(
+                        self.registries, self.repository.get, cause_of(envelope), effects, (), touched
+                    )
+            except Unavailable:
+                raise
+            except YbjError as refused:
+                outcomes.append(refused)
+                continue
+            touched.update(changed)
+            outcomes.append(sum(len(e.pending_events) > before.get(k, 0) for k, e in changed.items()))
+        pending = [e for e in touched.values() if e.pending_events]
+        if pending:
+            self._save(*pending)
+        return outcomes
 
     def _registered(
         self,

@@ -153,7 +153,7 @@ def registry_envelope_schema(service: str, registry: Registry, event: str, args:
 
 def _registry_messages(service: str, registries: Iterable[Registry]) -> tuple[dict[str, Any], dict[str, Any]]:
     """One message per registry and event, and the argument schemas they refer to (components/schemas)."""
-    registries = list(registries)
+    registries = [r for r in registries if r.published]
     models: list[type[BaseModel]] = sorted(
         {op.args for r in registries for op in r.ops.values() if op.args is not None}, key=lambda m: m.__qualname__
     )

@@ -6,7 +6,11 @@ from collections.abc import Mapping
 
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
-from ybj_supervision.processes import PROCESSES
+from ybj_kernel.domain.registry import Registry
+from ybj_kernel.domain.rules import RuleBook
+from ybj_supervision.areas import AREAS, PROCESSES
+
+REGISTRIES: dict[str, Registry] = {r.name: r for area in AREAS for r in area.REGISTRIES}
 
 
 class SupervisionApplication(CaseApplication):
@@ -15,6 +19,8 @@ class SupervisionApplication(CaseApplication):
     name = "supervision"
     service = "supervision"
     service_code = "40"
+    registries = REGISTRIES
+    rules = RuleBook(rule for area in AREAS for rule in area.RULES)
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:

@@ -12,6 +12,7 @@ date (`check_insured`), naming the person.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -73,8 +74,9 @@ INSURED_VIEW = Registry(
     "参保人员（待遇视图）",
     {"sync": Op("同步参保信息", "EnrollmentSynced", Sync, _sync)},
     frozenset({"sync"}),
+    published=False,  # enrollment's events are the published facts; this is treatment's own copy of them
 )
-PSN_NO = index_registry(PSN_NO_INDEX, "人员编号（待遇视图）", "证件号码")
+PSN_NO = dataclasses.replace(index_registry(PSN_NO_INDEX, "人员编号（待遇视图）", "证件号码"), published=False)
 REGISTRIES = (INSURED_VIEW, PSN_NO)
 
 

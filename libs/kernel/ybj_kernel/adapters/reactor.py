@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -32,25 +33,32 @@ def reaction_topics(app: CaseApplication, prefix: str) -> list[str]:
     return sorted({topic_for(prefix, r.service) for r in app.reactions})
 
 
-def react_to(app: CaseApplication, record_value: bytes | None) -> str:
-    """Apply the reactions to one record; the outcome's name (changed, unchanged, refused, ignored)."""
-    try:
-        envelope = orjson.loads(record_value or b"null")
-    except orjson.JSONDecodeError:
-        return "ignored"
-    if not isinstance(envelope, dict) or "id" not in envelope:
-        return "ignored"
-    try:
-        return "changed" if app.react(envelope) else "unchanged"
-    except Unavailable:
-        raise
-    except YbjError as exc:
-        log.warning("reaction refused %s (%s): %s", envelope.get("id"), envelope.get("type"), exc.message_en)
-        return "refused"
-
-
-def _react_all(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) -> list[str]:
-    return [react_to(app, r.value) for r in records]
+def react_to(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) -> list[str]:
+    """Apply the reactions to a batch of records, saved together; each record's outcome (changed, unchanged,
+    refused, ignored). Unavailable (the event store is away) is raised: the batch is retried, not skipped."""
+    envelopes: list[dict[str, Any]] = []
+    outcomes: list[str] = []
+    for record in records:
+        try:
+            envelope = orjson.loads(record.value or b"null")
+        except orjson.JSONDecodeError:
+            envelope = None
+        if isinstance(envelope, dict) and "id" in envelope:
+            envelopes.append(envelope)
+            outcomes.append("")
+        else:
+            outcomes.append("ignored")
+    results = iter(app.react_many(envelopes))
+    for i, outcome in enumerate(outcomes):
+        if outcome:
+            continue
+        result = next(results)
+        if isinstance(result, YbjError):
+            log.warning("reaction refused: %s", result.message_en)
+            outcomes[i] = "refused"
+        else:
+            outcomes[i] = "changed" if result else "unchanged"
+    return outcomes
 
 
 async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: asyncio.Event) -> None:
@@ -76,7 +84,7 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
                 continue
             while not stop.is_set():
                 try:
-                    outcomes = await asyncio.to_thread(_react_all, app, records)
+                    outcomes = await asyncio.to_thread(react_to, app, records)
                     break
                 except Unavailable as exc:
                     log.warning("the event store is unavailable (%s); retrying the batch", exc.message_en)

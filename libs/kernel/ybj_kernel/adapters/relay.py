@@ -113,7 +113,9 @@ class Envelopes:
             return envelope_of(self.app, notification)
         if not topic.startswith(_ENTRY_EVENT_PREFIX):
             return None
-        return self._entry_envelope(notification)
+        envelope = self._entry_envelope(notification)
+        registry = self.app.registries.get(envelope["registry"])
+        return envelope if registry is None or registry.published else None
 
     def unnamed(self, notes: Sequence[Notification]) -> list[UUID | str]:
         """The entries of the registry events in `notes` whose registry and key this mapper would have to read."""

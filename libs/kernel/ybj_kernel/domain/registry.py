@@ -57,6 +57,9 @@ class Registry:
     name_zh: str
     ops: Mapping[str, Op]
     creates: frozenset[str]  # may open a new entry (on an existing one they apply like any other operation)
+    # Published on the service's topic (the relay). A service's own view of another's facts (treatment's `insured`,
+    # kept from enrollment's events) is not: its source events are already on the publisher's topic.
+    published: bool = True
 
     def entry_id(self, key: str) -> UUID:
         """The id of the entry under `key`."""

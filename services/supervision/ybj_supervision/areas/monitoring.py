@@ -1,0 +1,15 @@
+"""Intelligent monitoring (P072) and the monitoring rules over settlement records (事前/事中审核, 3101 style)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ybj_kernel.domain.process import ProcessDefinition
+from ybj_kernel.domain.registry import Registry
+from ybj_kernel.domain.rules import Rule
+from ybj_supervision.processes.p072_intelligent_monitoring import P072
+
+PROCESSES: tuple[ProcessDefinition, ...] = (P072,)
+REGISTRIES: tuple[Registry, ...] = ()
+RULES: tuple[Rule[Any, Any], ...] = ()
+EXAMPLE_PREREQUISITES: dict[str, tuple[str, ...]] = {}

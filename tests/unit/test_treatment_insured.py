@@ -132,7 +132,7 @@ def test_a_batch_of_events_sees_what_its_earlier_events_did_and_is_saved_at_once
     assert batched.react_many(list(person_events())) == [0] * len(person_events())
 
 
-def test_the_view_is_not_republished_but_the_flags_it_causes_are() -> None:
+def test_the_view_is_kept_with_its_history_but_not_republished() -> None:
     app = application(TreatmentApplication)
     for envelope in published(given("P017", at=COMPLETED).app, "person"):
         app.react(envelope)

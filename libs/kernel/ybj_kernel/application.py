@@ -165,6 +165,29 @@ class CaseApplication(Application[UUID]):
             entry = find_entry(self.repository.get, registry_named(self.registries, registry), key)
         return copy.deepcopy(entry.state) if entry is not None and entry.in_effect else None
 
+    def entries_of(self, registry: str, keys: Sequence[str]) -> dict[str, Entry]:
+        """The entries of a registry under these keys that exist (in effect or not), read together: one query where
+        the store can (a batch's existing records), one read per key where it cannot."""
+        reg = registry_named(self.registries, registry)
+        by_id = {reg.entry_id(k): k for k in keys}
+        select_many = getattr(self.recorder, "select_events_of", None)
+        found: dict[str, Entry] = {}
+        with _store():
+            if select_many is None:
+                for key in by_id.values():
+                    if (entry := find_entry(self.repository.get, reg, key)) is not None:
+                        found[key] = entry
+                return found
+            events: dict[UUID, list[Any]] = {}
+            for stored in select_many(list(by_id)):
+                events.setdefault(UUID(str(stored.originator_id)), []).append(self.mapper.to_domain_event(stored))
+        for entry_id, domain_events in events.items():
+            aggregate: Any = None
+            for event in domain_events:
+                aggregate = event.mutate(aggregate)
+            found[by_id[entry_id]] = aggregate
+        return found
+
     def react(self, envelope: Mapping[str, Any]) -> int:
         """Apply every matching reaction to one published event from another service; return the entries changed."""
         outcome = self.react_many([envelope])[0]

@@ -15,6 +15,7 @@ from ybj_query.gateway import Gateway, ProcessRegistry
 from ybj_query.models import cases
 from ybj_query.registry_reads import registry_router
 from ybj_query.rules_routes import rules_router
+from ybj_query.settlement_reads import settlement_router
 from ybj_query.treatment_reads import treatment_router
 
 # Statuses a passed-through answer may carry besides 200: the service's own, handed back unchanged.
@@ -58,6 +59,7 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
     router.include_router(registry_router(gateway, engine))
     router.include_router(rules_router(gateway))
     router.include_router(treatment_router(engine))
+    router.include_router(settlement_router(gateway, engine))
     return router
 
 

@@ -1,7 +1,8 @@
-"""Run the settlement service: `python -m ybj_settlement serve|relay`."""
+"""Run the settlement service: `python -m ybj_settlement serve|relay|react`."""
 
 from ybj_kernel.entrypoints.service_main import main
 from ybj_settlement.application import SettlementApplication
+from ybj_settlement.http import records_router
 
 if __name__ == "__main__":
-    main(SettlementApplication)
+    main(SettlementApplication, routers=(records_router,))

@@ -8,9 +8,10 @@ from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.domain.registry import Registry
 from ybj_kernel.domain.rules import RuleBook
+from ybj_settlement import records
 from ybj_settlement.areas import AREAS, PROCESSES
 
-REGISTRIES: dict[str, Registry] = {r.name: r for area in AREAS for r in area.REGISTRIES}
+REGISTRIES: dict[str, Registry] = {r.name: r for r in (*records.REGISTRIES, *(r for a in AREAS for r in a.REGISTRIES))}
 
 
 class SettlementApplication(CaseApplication):

@@ -12,9 +12,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, ProgrammingError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -59,8 +68,29 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             " RETURNING notification_id"
         ).format(table, id_type)
 
+        self._select_many = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0} WHERE originator_id = ANY(%s::{1}[])"
+            " ORDER BY originator_id, originator_version"
+        ).format(table, id_type)
         self._chunked_ids: dict[int, list[int]] = {}  # notification ids of a save sent in pieces, by cursor
         self._chunked_lock = threading.Lock()
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of several aggregates in one query, each aggregate's in order (a batch's existing entries)."""
+        if not originator_ids:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_many, (list(originator_ids),))
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def _table(self) -> Composed:
         return SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))

@@ -7,10 +7,11 @@ import asyncio
 import functools
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import psycopg
 import uvicorn
+from fastapi import APIRouter
 from prometheus_client import start_http_server
 from psycopg_pool import ConnectionPool
 
@@ -51,7 +52,13 @@ def bootstrap(
     return app
 
 
-def main(app_class: type[CaseApplication], argv: list[str] | None = None) -> None:
+# A service's own HTTP routes beside the generic ones (settlement's record upload …), built on its application.
+RouterFactory = Callable[[CaseApplication], APIRouter]
+
+
+def main(
+    app_class: type[CaseApplication], argv: list[str] | None = None, routers: Sequence[RouterFactory] = ()
+) -> None:
     """Run one process of a domain service."""
     parser = argparse.ArgumentParser(prog=f"python -m ybj_{app_class.service}")
     parser.add_argument(
@@ -63,14 +70,14 @@ def main(app_class: type[CaseApplication], argv: list[str] | None = None) -> Non
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.command == "serve":
-        serve(app_class, settings)
+        serve(app_class, settings, routers)
     elif args.command == "react":
         react(app_class, settings)
     else:
         relay(app_class, settings)
 
 
-def serve(app_class: type[CaseApplication], settings: Settings) -> None:
+def serve(app_class: type[CaseApplication], settings: Settings, routers: Sequence[RouterFactory] = ()) -> None:
     """Serve the command API over HTTP (and gRPC where the service offers it)."""
     if settings.jwt_public_key_file is None:  # local development: make the key pair once
         ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
@@ -102,6 +109,8 @@ def serve(app_class: type[CaseApplication], settings: Settings) -> None:
         audit_dsn=settings.pg_dsn,
         audit_key=functools.partial(platform_sm2_key, settings.run_dir),
     )
+    for router in routers:
+        api.include_router(router(app))
     grpc_server = None
     try:
         from ybj_kernel.entrypoints.grpc_commands import start_grpc_server

@@ -1,0 +1,88 @@
+"""Settlement records at the entry point: institutions send them (forwarded to the settlement service), and a person's
+consumption (消费信息) and annual statement (本年累计医疗费用, 年度账单) are read from the registry read models projected
+off settlement's published records. Amounts are in fen; a 冲正 record carries the negative of its original, so sums
+count reversals."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import Engine, func, select
+
+from ybj_kernel.entrypoints.http_common import CurrentActor
+from ybj_query.gateway import Gateway, relayed
+from ybj_query.models import registry_entries
+from ybj_query.reads import reading
+from ybj_query.registry_reads import PASSED, may_read
+
+_E = registry_entries.c
+SUMS = ("medfee_sumamt", "fulamt_ownpay_amt", "hifp_pay", "acct_pay", "psn_cash_pay")
+SENT: dict[int | str, dict[str, Any]] = {
+    **PASSED,
+    200: {"description": "{batch_id, received, recorded, unchanged}"},
+    409: {"description": "结算ID 已有不同记录、已冲正或原记录不存在 / setl_id taken, already reversed, or no original"},
+}
+Year = Annotated[int, Query(ge=2000, le=2100, description="年度")]
+
+
+def _of_person(psn_no: str, year: int) -> Any:
+    return select(registry_entries).where(
+        _E.registry == "settlement_record",
+        _E.state["psn_no"].as_string() == psn_no,
+        _E.state["ym"].as_string().startswith(str(year)),
+    )
+
+
+def settlements(engine: Engine, psn_no: str, year: int, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """The person's records of the year, newest first."""
+    query = _of_person(psn_no, year)
+    with reading(engine) as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(_E.state["setl_time"].as_string().desc()).limit(limit).offset(offset)).all()
+    return int(total), [r.state for r in rows]
+
+
+def annual_statement(engine: Engine, psn_no: str, year: int) -> dict[str, Any]:
+    """Totals by fund over the year's records, reversals counted (their amounts are negative)."""
+    sub = _of_person(psn_no, year).subquery()
+    columns = [func.coalesce(func.sum(sub.c.state[f].as_integer()), 0).label(f) for f in SUMS]
+    reversals = func.count().filter(sub.c.state["reverses"].as_string().is_not(None)).label("reversals")
+    with reading(engine) as conn:
+        row = conn.execute(select(func.count().label("records"), reversals, *columns).select_from(sub)).one()
+    return {"psn_no": psn_no, "year": year, **{k: int(v) for k, v in row._mapping.items()}}
+
+
+def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
+    """POST /api/v1/settlement-records; GET /api/v1/persons/{psn_no}/settlements and /annual-statement."""
+    router = APIRouter()
+
+    @router.post("/api/v1/settlement-records", responses=SENT)
+    async def settlement_records(request: Request) -> Response:
+        """结算记录上传, forwarded to the settlement service (body: a JSON array of records; see its API)."""
+        return relayed(
+            await gateway.forward("settlement", "/api/v1/settlement-records", await request.body(), request.headers)
+        )
+
+    @router.get("/api/v1/persons/{psn_no}/settlements", responses=PASSED)
+    async def person_settlements(
+        psn_no: str,
+        who: CurrentActor,
+        year: Year,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        """消费信息: the person's settlement records of the year, newest first (amounts in fen)."""
+        may_read(who)
+        total, items = await asyncio.to_thread(settlements, engine, psn_no, year, page_size, (page - 1) * page_size)
+        return {"psn_no": psn_no, "year": year, "items": items, "total": total, "page": page, "page_size": page_size}
+
+    @router.get("/api/v1/persons/{psn_no}/annual-statement", responses=PASSED)
+    async def person_annual_statement(psn_no: str, who: CurrentActor, year: Year) -> dict[str, Any]:
+        """本年累计医疗费用 / 年度账单: totals by fund (fen) over the year's records, reversals netted out."""
+        may_read(who)
+        return await asyncio.to_thread(annual_statement, engine, psn_no, year)
+
+    return router

@@ -1,0 +1,63 @@
+"""The settlement service's own HTTP routes: institutions send their settlement records (records.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import uuid4
+
+from fastapi import APIRouter, Body
+
+from ybj_kernel.application import CaseApplication
+from ybj_kernel.entrypoints.http_common import CurrentActor
+from ybj_kernel.errors import Forbidden
+from ybj_settlement.ingestion import ingest
+
+# Who may send records: the institution itself (its own code), or staff importing an institution's file.
+SENDERS = frozenset({"institution", "registrar", "system"})
+RECORDS_BODY = Body(
+    description="结算记录（国家接口结算输出的字段，金额单位元），每次至多 5,000 条 / settlement records, at most 5,000",
+    examples=[
+        [
+            {
+                "setl_id": "S202611030001",
+                "mdtrt_id": "MD202611030001",
+                "psn_no": "5207601343665908",
+                "fixmedins_code": "H52010200001",
+                "insutype": "390",
+                "med_type": "11",
+                "setl_time": "2026-11-03T10:15:00+08:00",
+                "medfee_sumamt": "100.00",
+                "hifp_pay": "60.00",
+                "psn_cash_pay": "40.00",
+                "lines": [
+                    {"med_list_codg": "250101015", "cnt": "1", "pric": "100.00", "det_item_fee_sumamt": "100.00"}
+                ],
+            }
+        ]
+    ],
+)
+
+
+def records_router(app: CaseApplication) -> APIRouter:
+    """POST /api/v1/settlement-records."""
+    router = APIRouter(tags=["settlement records 结算记录"])
+
+    @router.post("/api/v1/settlement-records")
+    def settlement_records(records: Annotated[list[dict[str, Any]], RECORDS_BODY], who: CurrentActor) -> dict[str, Any]:
+        """Record a batch of settlement records, idempotently by `setl_id` (the same records again change nothing); a
+        冲正 is a record naming the original in `reverses`. One bad record refuses the whole batch, naming its row."""
+        if not set(who.roles) & SENDERS:
+            raise Forbidden("WRONG_ROLE", "无权上传结算记录", "you may not send settlement records", "records")
+        if "institution" in who.roles and set(who.roles) <= {"institution"}:
+            others = sorted({str(r.get("fixmedins_code")) for r in records} - {who.user_id})
+            if others:
+                raise Forbidden(
+                    "NOT_YOUR_RECORDS",
+                    f"定点医药机构只能上传本机构的结算记录（本批含 {'、'.join(others)}）",
+                    f"an institution sends only its own records (the batch has {', '.join(others)})",
+                    "fixmedins_code",
+                )
+        batch_id = str(uuid4())
+        return {"batch_id": batch_id, **ingest(app, records, batch_id)}
+
+    return router

@@ -96,3 +96,40 @@ def test_the_names_say_whether_holidays_roll_forward() -> None:
     assert describe(DayOfMonth(5, roll_forward=False))["roll_forward"] is False
     assert WorkingDays(5).name_zh == "5个工作日内"
     assert CalendarDays(30).name_zh == "30日内"
+
+
+def test_a_case_whose_deadline_falls_in_a_year_without_a_schedule_goes_on_without_a_due_date() -> None:
+    import itertools
+    from uuid import UUID
+
+    from ybj_kernel.application import CaseApplication
+    from ybj_kernel.domain.engine import Actor
+    from ybj_kernel.domain.process import ProcessDefinition, Stage
+
+    clocked = ProcessDefinition(
+        id="P996",
+        slug="clocked",
+        name_zh="时限测试",
+        service="toy",
+        stages=(
+            Stage("register", "登记", ("registrar",), "Registered"),
+            Stage("review", "审核", ("first_reviewer",), "ReviewApproved", review=True, due=WorkingDays(5)),
+        ),
+    )
+    counter = itertools.count(1)
+
+    def build(today: date) -> CaseApplication:
+        return CaseApplication(
+            {"P996": clocked},
+            lambda code, admdvs, day: f"{code}{admdvs}{day:%Y%m%d}{next(counter):08d}",
+            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+            today=lambda: today,
+        )
+
+    clerk = Actor("reg-1", ("registrar",), "520000")
+    in_2026 = build(date(2026, 12, 1))
+    assert in_2026.get_case(UUID(in_2026.create_case("P996", {}, clerk).case_id)).due_on == "2026-12-08"
+    # Registered on 28 December, the 5th working day falls in 2027, whose official holidays are not loaded here.
+    late = build(date(2026, 12, 28))
+    ack = late.create_case("P996", {}, clerk)
+    assert (ack.stage, late.get_case(UUID(ack.case_id)).due_on) == ("review", None)

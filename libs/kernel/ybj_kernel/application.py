@@ -28,13 +28,13 @@ from ybj_kernel.domain.engine import (
     decide_registration,
     stage_to_complete,
 )
-from ybj_kernel.domain.process import DOCUMENT_ISSUED, ProcessDefinition, Stage
+from ybj_kernel.domain.process import COMPLETED, DOCUMENT_ISSUED, ProcessDefinition, Stage
 from ybj_kernel.domain.reactions import Reaction, cause_of
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.domain.rules import RuleBook
 from ybj_kernel.envelope import event_id
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable, YbjError
-from ybj_kernel.registries import apply_effects, find_entry
+from ybj_kernel.registries import Load, apply_effects, find_entry
 
 _CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
 _CLAIM_NS = uuid5(NAMESPACE_URL, "urn:ybj:claim")
@@ -139,15 +139,71 @@ class CaseApplication(Application[UUID]):
         """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
         case = self.get_case(case_id)
         p = self.definition(case.process_id)
-        cmd = replace(cmd, facts=self.facts_for(stage_to_complete(p, case, cmd.action), case.data, cmd.data))
+        stage = stage_to_complete(p, case, cmd.action)
+        load = self._prefetching(self._entries_wanted(p, case, stage, {**case.data, **cmd.data}))
+        cmd = replace(cmd, facts=self.facts_for(stage, case.data, cmd.data, load))
         decision = decide(p, case, actor, cmd, self._today())
         self._apply(case, decision, correlation_id or str(uuid4()))
         changed = self._claims(case, decision.claim, decision.release)
-        changed += self._registry_changes(case, decision.effects, decision.reverts)
+        if decision.effects or decision.reverts:
+            changed += list(self.registry_changes_on(case, decision.effects, decision.reverts, None, load).values())
         self._save(case, *changed)
         return _ack(case)
 
-    def facts_for(self, stage: Stage | None, current: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    def _entries_wanted(
+        self, p: ProcessDefinition, case: Case, stage: Stage | None, merged: Mapping[str, Any]
+    ) -> list[UUID]:
+        """The entries a step will likely read: its lookups' and, when it completes the case, its effects' (worked out
+        from the data so far; the decision computes the real ones, and anything not read here is read then)."""
+        if stage is None:
+            return []
+        wanted: list[UUID] = []
+        for lookup in stage.lookups:
+            key = lookup.key(merged)
+            if key and lookup.source in self.registries:
+                wanted.append(self.registries[lookup.source].entry_id(str(key)))
+        if p.effects is not None and p.next_stage(stage.key, case.variant) == COMPLETED:
+            try:
+                effects = p.effects(merged, case.variant)
+            except (KeyError, TypeError, ValueError, ArithmeticError):
+                effects = ()  # needs what the step will derive: read when the decision names them
+            wanted += [self.registries[e.registry].entry_id(e.key) for e in effects if e.registry in self.registries]
+        return wanted
+
+    def _prefetching(self, wanted: Sequence[UUID]) -> Load:
+        """A loader that serves these entries from one query (missing ones as missing) and reads others as usual."""
+        select_many = getattr(self.recorder, "select_events_of", None)
+        if select_many is None or len(set(wanted)) < 2:  # one read is one read either way
+            return self.repository.get
+        with _store():
+            found = self._reconstructed(select_many(sorted(set(wanted), key=str)))
+        prefetched: dict[UUID, Any] = {i: found.get(i) for i in wanted}
+
+        def load(entry_id: UUID) -> Any:
+            if entry_id not in prefetched:
+                return self.repository.get(entry_id)
+            if (entry := prefetched[entry_id]) is None:
+                raise AggregateNotFoundError(entry_id)
+            return entry
+
+        return load
+
+    def _reconstructed(self, stored: Sequence[Any]) -> dict[UUID, Any]:
+        """Aggregates rebuilt from their stored events (each one's in order)."""
+        events: dict[UUID, list[Any]] = {}
+        for event in stored:
+            events.setdefault(UUID(str(event.originator_id)), []).append(self.mapper.to_domain_event(event))
+        rebuilt: dict[UUID, Any] = {}
+        for aggregate_id, domain_events in events.items():
+            aggregate: Any = None
+            for event in domain_events:
+                aggregate = event.mutate(aggregate)
+            rebuilt[aggregate_id] = aggregate
+        return rebuilt
+
+    def facts_for(
+        self, stage: Stage | None, current: Mapping[str, Any], data: Mapping[str, Any], load: Load | None = None
+    ) -> dict[str, Any]:
         """What the stage's lookups find (Stage.lookups): each entry's state, or None where none is in effect."""
         if stage is None or not stage.lookups:
             return {}
@@ -155,14 +211,14 @@ class CaseApplication(Application[UUID]):
         found: dict[str, Any] = {}
         for lookup in stage.lookups:
             key = lookup.key({**merged, **found})  # a lookup may read the facts found before it (人员编号 → 资格)
-            state = self.look(lookup.source, str(key)) if key else None
+            state = self.look(lookup.source, str(key), load) if key else None
             found[lookup.field] = lookup.pick(state) if state is not None and lookup.pick is not None else state
         return found
 
-    def look(self, registry: str, key: str) -> dict[str, Any] | None:
+    def look(self, registry: str, key: str, load: Load | None = None) -> dict[str, Any] | None:
         """An entry's state, or None where none is in effect (for lookups and reactions)."""
         with _store():
-            entry = find_entry(self.repository.get, registry_named(self.registries, registry), key)
+            entry = find_entry(load or self.repository.get, registry_named(self.registries, registry), key)
         return copy.deepcopy(entry.state) if entry is not None and entry.in_effect else None
 
     def entries_of(self, registry: str, keys: Sequence[str]) -> dict[str, Entry]:
@@ -178,15 +234,8 @@ class CaseApplication(Application[UUID]):
                     if (entry := find_entry(self.repository.get, reg, key)) is not None:
                         found[key] = entry
                 return found
-            events: dict[UUID, list[Any]] = {}
-            for stored in select_many(list(by_id)):
-                events.setdefault(UUID(str(stored.originator_id)), []).append(self.mapper.to_domain_event(stored))
-        for entry_id, domain_events in events.items():
-            aggregate: Any = None
-            for event in domain_events:
-                aggregate = event.mutate(aggregate)
-            found[by_id[entry_id]] = aggregate
-        return found
+            stored = select_many(list(by_id))
+        return {by_id[i]: entry for i, entry in self._reconstructed(stored).items()}
 
     def react(self, envelope: Mapping[str, Any]) -> int:
         """Apply every matching reaction to one published event from another service; return the entries changed."""
@@ -276,12 +325,13 @@ class CaseApplication(Application[UUID]):
         effects: tuple[Effect, ...],
         reverts: tuple[tuple[str, str], ...],
         seen: Mapping[tuple[str, str], Entry] | None,
+        load: Load | None = None,
     ) -> dict[tuple[str, str], Entry]:
         """The entries a decision changes, by (registry, key); `seen` are unsaved entries to change copies of."""
         if not effects and not reverts:
             return {}
         with _store():
-            return apply_effects(self.registries, self.repository.get, str(case.id), effects, reverts, seen)
+            return apply_effects(self.registries, load or self.repository.get, str(case.id), effects, reverts, seen)
 
     # For the batch import (batch_import.py), which builds many cases and saves them in one transaction.
 

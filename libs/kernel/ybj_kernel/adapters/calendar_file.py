@@ -1,7 +1,8 @@
 """Official holiday schedules for years `chinesecalendar` does not cover yet, read from an operator's YAML file.
 
 Each December the State Council publishes the next year's 节假日安排 (国务院办公厅通知); until a `chinesecalendar`
-release carries it, deadlines reaching into that year are refused with DATE_OUTSIDE_CALENDAR. An operator copies the
+release carries it, a rule's trial reaching into that year is refused with DATE_OUTSIDE_CALENDAR, and a case reaching a
+stage whose 时限 would fall there gets no due date (never a guessed one) until the schedule is loaded. An operator copies the
 notice into a file named by `YBJ_CALENDAR_FILE` (format in deploy/calendar/README.md), and every service reads it at
 start:
 

@@ -409,7 +409,14 @@ def _due(p: ProcessDefinition, stage_key: str, today: date, data: Mapping[str, A
     if stage.due is None:
         return None
     start = data.get(stage.due_from) if stage.due_from else None
-    return due_on(date.fromisoformat(str(start)) if start else today, stage.due).isoformat()
+    try:
+        return due_on(date.fromisoformat(str(start)) if start else today, stage.due).isoformat()
+    except InvalidInput as unknown:
+        if unknown.code != "DATE_OUTSIDE_CALENDAR":
+            raise
+        # The deadline falls in a year whose official holidays are not loaded yet (YBJ_CALENDAR_FILE): the case goes
+        # on without a due date rather than with a guessed one, and ybj_calendar_last_year tells the operators.
+        return None
 
 
 def _effects(p: ProcessDefinition, stage_to: str, data: Mapping[str, Any], variant: str | None) -> tuple[Effect, ...]:

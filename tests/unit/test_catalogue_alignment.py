@@ -34,7 +34,7 @@ def catalogue() -> dict[str, dict[str, Any]]:
 
 # Services whose processes carry every variant, batch stage and material of their catalogue entries; the others
 # (whose issues are still open) are checked against their first variant only.
-FULLY_MODELLED = {"enrollment", "treatment"}
+FULLY_MODELLED = {"enrollment", "treatment", "settlement", "supervision"}
 
 
 def _first_variant_stages(entry: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,6 +2,9 @@
 
 A suspicious claim screened by the rules engine is opened as a case; reviewers mark it 违规 or 不违规.
 What the panel finds not in violation is sent to settlement for 补差 (compensation).
+
+A case is one visit (mdtrt_id and rule_code given), or one institution's month of the monitoring rules' hits
+(rules/monitoring_cases.py): then `hits` lists them, and the 疑点金额 is their sum.
 """
 
 from __future__ import annotations
@@ -17,18 +20,44 @@ from ybj_kernel.domain.validation import Admdvs, Money
 from ybj_kernel.errors import InvalidInput
 
 
+class SuspicionEvidence(BaseModel):
+    """违规依据: a settlement and the indexes of its lines (none: the record as a whole)."""
+
+    setl_id: str = Field(min_length=1, max_length=40, description="结算ID")
+    line_idx: list[int] = Field(default_factory=list, description="费用明细序号（从0起）")
+
+
+class SuspicionHit(BaseModel):
+    """One monitoring rule's hit, as the case holds it (money in yuan)."""
+
+    rule_id: str = Field(min_length=1, max_length=60, description="规则编码")
+    rule_name: str = Field(min_length=1, max_length=100, description="规则名称")
+    vola_cont: str = Field(min_length=1, max_length=1000, description="违规内容")
+    vola_amt: Money = Field(description="违规金额（元）")
+    sev_deg: int = Field(ge=1, le=3, description="严重程度 (1 提示, 2 一般, 3 严重)")
+    psn_no: str = Field(min_length=1, max_length=40, description="人员编号")
+    mdtrt_id: str = Field(min_length=1, max_length=40, description="就诊流水号")
+    vola_evid: list[SuspicionEvidence] = Field(min_length=1, description="违规依据")
+
+
 class Suspicion(BaseModel):
-    """A 就诊疑点 from intelligent monitoring: which visit, which rule, how much is at stake."""
+    """A 就诊疑点 from intelligent monitoring: which visit, which rule, how much is at stake.
+
+    Or one institution's month of hits (`hits`): then the visit and the rule may be left out, and the 疑点金额 is the
+    hits' sum.
+    """
 
     task_type: str = Field(min_length=1, max_length=30, description="任务类型")
     task_name: str = Field(min_length=1, max_length=200, description="任务名称")
-    mdtrt_id: str = Field(min_length=1, max_length=40, description="就诊流水号")
+    mdtrt_id: str | None = Field(default=None, min_length=1, max_length=40, description="就诊流水号")
     setl_id: str | None = Field(default=None, max_length=40, description="结算ID")
     fixmedins_code: str = Field(pattern=r"^[HP]\d{11}$", description="定点医药机构编号")
     psn_no: str | None = Field(default=None, max_length=40, description="人员编号")
-    rule_code: str = Field(min_length=1, max_length=40, description="违规规则编码")
+    rule_code: str | None = Field(default=None, min_length=1, max_length=60, description="违规规则编码")
     admdvs: Admdvs = Field(description="行政区划")
     suspect_amount: Money = Field(description="疑点金额（元），初审前暂扣")
+    setl_ym: str | None = Field(default=None, pattern=r"^\d{4}(0[1-9]|1[0-2])$", description="结算年月（按月登记）")
+    hits: list[SuspicionHit] = Field(default_factory=list, description="监控规则疑点（按机构、月份登记）")
 
 
 class Verdict(BaseModel):
@@ -44,6 +73,26 @@ class Appeal(BaseModel):
 
     appeal_reason: str = Field(min_length=1, max_length=2000, description="申诉理由")
     attachments: list[str] = Field(default_factory=list, max_length=20, description="附件编号")
+
+
+def check_suspicion(_: Mapping[str, Any], step: Mapping[str, Any]) -> None:
+    """A single visit names its visit and rule; a month of hits adds up to its 疑点金额."""
+    hits = step.get("hits") or []
+    if not hits:
+        for name, zh in (("mdtrt_id", "就诊流水号"), ("rule_code", "违规规则编码")):
+            if not step.get(name):
+                raise InvalidInput(
+                    "MISSING_FIELD", f"未列疑点明细时须填写{zh}", f"{name} is required when no hits are listed", name
+                )
+        return
+    total = sum((Decimal(str(h["vola_amt"])) for h in hits), Decimal(0))
+    if total != Decimal(str(step["suspect_amount"])):
+        raise InvalidInput(
+            "INVALID_SUSPECT_AMOUNT",
+            f"疑点金额应等于各疑点违规金额之和（{total}）",
+            f"suspect_amount must equal the sum of the hits' vola_amt ({total})",
+            "suspect_amount",
+        )
 
 
 def check_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
@@ -84,6 +133,7 @@ P072 = ProcessDefinition(
             ("system", "auditor"),
             "Registered",
             input=Suspicion,
+            checks=(check_suspicion,),
             example={
                 "task_type": "事后审核",
                 "task_name": "10月门诊",

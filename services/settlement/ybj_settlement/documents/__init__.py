@@ -1,0 +1,1 @@
+"""Settlement documents, one module per thing they hold."""

@@ -1,0 +1,53 @@
+"""P039 异地就医定点医药机构月结算费用支付: the bank-file payment chain (payment_chains.bank_file_chain), seed L1426.
+
+「收业务提交的各部门和分管领导签字完成异地就医联网定点医疗机构月结算拨付汇总单后，登录国家医疗保障信息平台」; 「业务拨付数据交接确认：笔数、金额、结算批次号必须一致，数据一致则可进行拨付」. The example payees, accounts, amounts and batch numbers are 示例 (examples).
+"""
+
+from __future__ import annotations
+
+from ybj_kernel.domain.process import Material
+from ybj_settlement.processes.payment_chains import bank_file_chain
+
+EXAMPLE = {  # 示例
+    "doc_no": "YD202611001-HZ",
+    "setl_batch_no": "YD202611001",
+    "purpose": "异地就医月结算费用支付",
+    "pay_cnt": 2,
+    "pay_sumamt": "32222.21",
+    "payees": [
+        {
+            "acct_name": "贵阳市第一人民医院",
+            "bank_acct": "2402000109200012345",
+            "bank_name": "中国工商银行贵阳中华北路支行",
+            "amount": "23456.78",
+        },
+        {
+            "acct_name": "遵义市第二人民医院",
+            "bank_acct": "52050164363600000123",
+            "bank_name": "中国建设银行遵义分行营业部",
+            "amount": "8765.43",
+        },
+    ],
+    "signed_by": "分管领导（示例）",
+}
+
+P039 = bank_file_chain(
+    id="P039",
+    slug="remote_institution_monthly_settlement_payment",
+    name_zh="异地就医定点医药机构月结算费用支付",
+    summary_title="异地就医联网定点医疗机构月结算拨付汇总单",
+    stage_names=(
+        "各部门和分管领导签字完成《异地就医联网定点医疗机构月结算拨付汇总单》并提交财务",
+        "业务拨付数据交接确认（笔数、金额、结算批次号必须一致）",
+        "银行代发报盘处理（向银行发送报盘）",
+        "基金支付审批—初审（查询支付批次号，核对金额、笔数、单位名称、单位账户、开户行）",
+        "一级复核",
+        "二级复核",
+        "三级复核（审批流程完成）",
+        "银行回盘处理（查询拨付的款项是否成功）",
+        "支付流程完成",
+    ),
+    materials=(Material("异地就医联网定点医疗机构月结算拨付汇总单"),),
+    summary_example=EXAMPLE,
+    pay_batch_no="ZF202612010006",  # 示例
+)

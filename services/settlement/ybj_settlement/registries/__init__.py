@@ -1,0 +1,1 @@
+"""Settlement registries, one module per thing they hold."""

@@ -1,0 +1,1 @@
+"""Settlement rules, one module per thing they hold."""

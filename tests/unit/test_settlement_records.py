@@ -80,3 +80,20 @@ def test_one_bad_record_refuses_the_batch_naming_its_row_and_nothing_is_recorded
         ingest(app, [_record("S1"), _record("S1")], "b-2")
     assert twice.value.code == "DUPLICATE_IN_BATCH"
     assert app.entries_of("settlement_record", ["S1", "S2"]) == {}
+
+
+def test_the_monthly_settlement_shows_the_declaration_beside_the_months_records() -> None:
+    from tests.unit.gwt import given, staff
+
+    case = given("P079", at="receive")  # the example declares 100000.50 for 12 settlements of 202609
+    code = case.data()["fixmedins_code"]
+    records = [
+        _record(f"S9{i}", code, amount="10000.00", fund="8000.00", setl_time="2026-09-15T10:00:00+08:00")
+        for i in range(10)
+    ]
+    ingest(case.app, records, "b-9")
+    case.when(staff("reg-7", "registrar"), "receive").then(events=["DeclarationReceived"], stage="violation_deduction")
+    data = case.data()
+    assert (data["records_cnt"], data["records_hifp_pay"]) == (10, "80000.00")
+    assert (data["declared_difference"], data["declared_cnt_difference"]) == ("20000.50", 2)
+    assert data["institution_month"]["hifp_pay"] == 8_000_000  # the facts the reviewer saw, kept with the step

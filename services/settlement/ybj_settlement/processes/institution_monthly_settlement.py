@@ -17,10 +17,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from ybj_kernel.domain.clock import today_of
-from ybj_kernel.domain.process import Check, Material, ProcessDefinition, Stage
+from ybj_kernel.domain.process import Check, Lookup, Material, ProcessDefinition, Stage
 from ybj_kernel.domain.rules import run
 from ybj_kernel.domain.validation import Admdvs, Money, bilingual
 from ybj_kernel.errors import InvalidInput
+from ybj_settlement.records import INSTITUTION_MONTH
+from ybj_settlement.registries.deductions import DEDUCTION
+from ybj_settlement.registries.deductions import month_key as deduction_month_key
 from ybj_settlement.rules.cycles import DECLARATION_CLOSES, SETTLEMENT_CALENDAR, SLIPS_DUE
 
 CENT = Decimal("0.01")
@@ -114,11 +117,33 @@ def calendar_of(_current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[st
     return {"calendar_input": raw, "calendar": run(SETTLEMENT_CALENDAR, raw, date.fromisoformat(raw["decl_date"]))}
 
 
+def compared_with_records(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
+    """The declaration beside the institution's settlement records of the month (their 统筹 total, reversals netted
+    out): the difference is shown to the reviewer, with the records behind it at /api/v1/persons/…/settlements and the
+    `institution_month` entry, and not refused (an institution may declare before its last records arrive)."""
+    month = step.get(INSTITUTION_MONTH.field) or {}
+    fund = Decimal(int(month.get("hifp_pay", 0))) / 100
+    return {
+        "records_cnt": int(month.get("count", 0)),
+        "records_hifp_pay": yuan(fund),
+        "declared_difference": yuan(Decimal(current["declared_amount"]) - fund),
+        "declared_cnt_difference": int(current["setl_cnt"]) - int(month.get("count", 0)),
+    }
+
+
+# The deductions P078 put in force for the institution and month (违规扣款), read beside those entered here.
+REGISTERED_DEDUCTIONS = Lookup("registered_deductions", DEDUCTION, deduction_month_key)
+
+
 def total_deductions(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
-    """Sum ordinary and penalty deductions; together they may not exceed what was declared."""
+    """Sum ordinary and penalty deductions, entered here and put in force by P078 (its 违规扣款 cases: a 倍数处罚性
+    扣款 reduces the declared amount, an ordinary one the 统筹区 amount); together they may not exceed the declaration."""
     items = step.get("deductions", [])
+    registered = step.get(REGISTERED_DEDUCTIONS.field) or {}
     ordinary = sum((Decimal(d["amount"]) for d in items if d["kind"] == "ordinary"), Decimal(0))
     penalty = sum((Decimal(d["amount"]) for d in items if d["kind"] == "penalty"), Decimal(0))
+    ordinary += Decimal(int(registered.get("pool_deduction_fen", 0))) / 100
+    penalty += Decimal(int(registered.get("declared_deduction_fen", 0))) / 100
     total = ordinary + penalty
     if total > Decimal(current["declared_amount"]):
         raise InvalidInput(
@@ -234,6 +259,8 @@ def monthly_settlement(
                 "DeclarationReceived",
                 due=DECLARATION_CLOSES,
                 due_from=OPENS,
+                lookups=(INSTITUTION_MONTH,),
+                derive=compared_with_records,
             ),
             Stage(
                 "violation_deduction",
@@ -241,6 +268,7 @@ def monthly_settlement(
                 ("auditor",),
                 "ViolationDeductionApplied",
                 input=Deductions,
+                lookups=(REGISTERED_DEDUCTIONS,),
                 derive=total_deductions,
                 example={"deductions": [{"kind": "ordinary", "amount": "100.25", "reason": "超限价"}]},
             ),

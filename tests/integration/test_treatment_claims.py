@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from tests.integration.conftest import Api, wait_until
-from tests.integration.enrollment_steps import READER, REG, new_resident
+from tests.integration.enrollment_steps import READER, REG, new_resident, read_until
 from tests.integration.kafka_reader import records
 from ybj_dev.demo import Seeder, Staff
 from ybj_dev.platform import Platform
@@ -143,3 +143,7 @@ def test_a_hundred_claims_approved_together_and_the_payment_handed_to_settlement
     args = payment["data"]["args"]
     assert args["amount_fen"] == int(Decimal(view["data"]["hifp_pay"]) * 100)
     assert (args["payee_type"], args["source_process"]) == ("person", "P049")
+    # Settlement picked it up from Kafka: it waits there to be paid, naming the treatment case.
+    waiting = read_until(api, f"/api/v1/registries/payable/{payment['subject']}", lambda e: e["in_effect"], 30)
+    assert (waiting["state"]["status"], waiting["state"]["source_case_id"]) == ("pending", done["case_id"])
+    assert waiting["state"]["amount_fen"] == args["amount_fen"]

@@ -55,7 +55,7 @@ REGISTRY_SERVICES = {
         ),
         "treatment",
     ),
-    **dict.fromkeys(("settlement_record", "institution_month", "deduction"), "settlement"),
+    **dict.fromkeys(("settlement_record", "institution_month", "deduction", "payable"), "settlement"),
 }
 # Reads of these are written to the access log (who looked at which person, account or employer).
 LOGGED_REGISTRIES = frozenset({"person", "account", "employer"})

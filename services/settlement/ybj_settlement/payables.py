@@ -1,0 +1,81 @@
+"""Payments other services hand to settlement, waiting to be paid (待支付): the `payable` registry and its reaction.
+
+Treatment approves what is owed (a reimbursement, a maternity allowance, medical assistance) and publishes
+`cn.ybj.treatment.benefit_payment.BenefitPaymentApproved.v1`; settlement keeps each as a `payable` entry under the
+source's key, with the payee, the amount in fen, the bank account, the source process and the source case (the
+envelope's `bycaseid`), until a fund-payment chain pays it. A `ChangeReverted` of the source (its case stepped back
+before payment) withdraws it; one already paid is not withdrawn here but refused, naming the payment, for staff to
+recover. The same event delivered twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ybj_kernel.domain.reactions import Look, Reaction
+from ybj_kernel.domain.registry import Effect, Op, Registry
+from ybj_kernel.errors import Conflict
+
+PAYABLE = "payable"
+APPROVED = "cn.ybj.treatment.benefit_payment."
+PENDING, WITHDRAWN, PAID = "pending", "withdrawn", "paid"
+
+
+def _receive(state: dict[str, Any], args: dict[str, Any]) -> None:
+    if state.get("source_event_id") == args["source_event_id"]:
+        return  # the same approval again
+    if state.get("status") == PAID:
+        raise Conflict(
+            "ALREADY_PAID",
+            f"待遇支付 {args['key']} 已拨付，不能再次受理",
+            f"payment {args['key']} is already paid",
+            "key",
+        )
+    state.update(args, status=PENDING)
+
+
+def _withdraw(state: dict[str, Any], args: dict[str, Any]) -> None:
+    if state.get("status") == WITHDRAWN:
+        return
+    if state.get("status") == PAID:
+        raise Conflict(
+            "ALREADY_PAID",
+            f"待遇支付 {state.get('key')} 已拨付，来源业务回退须另行追回",
+            f"payment {state.get('key')} was already paid: its source stepped back, recover it separately",
+            "key",
+        )
+    state.update(status=WITHDRAWN, withdrawn_by_event=args["source_event_id"])
+
+
+PAYABLES = Registry(
+    PAYABLE,
+    "待支付款项",
+    {
+        "receive": Op("受理待遇支付", "PayableReceived", None, _receive),
+        "withdraw": Op("撤回待遇支付", "PayableWithdrawn", None, _withdraw),
+    },
+    frozenset({"receive"}),
+)
+
+
+def on_benefit_payment(envelope: Mapping[str, Any], look: Look) -> list[Effect]:
+    """Receive an approved payment, or withdraw it when its source was stepped back."""
+    key = str(envelope["subject"])
+    event = str(envelope.get("eventname", ""))
+    if event == "BenefitPaymentApproved":
+        args = dict((envelope.get("data") or {}).get("args") or {})
+        received = {
+            **args,
+            "key": key,
+            "source_service": "treatment",
+            "source_case_id": envelope.get("bycaseid"),
+            "source_event_id": str(envelope["id"]),
+        }
+        return [Effect(PAYABLE, key, "receive", received)]
+    if event == "ChangeReverted" and look(PAYABLE, key) is not None:
+        return [Effect(PAYABLE, key, "withdraw", {"source_event_id": str(envelope["id"])})]
+    return []
+
+
+REACTIONS = (Reaction("benefit_payments", "treatment", APPROVED, on_benefit_payment),)

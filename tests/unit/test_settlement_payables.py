@@ -26,3 +26,49 @@ def test_an_approved_reimbursement_waits_in_settlement_once_and_is_withdrawn_whe
     assert len(reverted) == 1
     assert settlement.react(reverted[0]) == 1
     assert settlement.get_entry("payable", handed[0]["subject"]).state["status"] == "withdrawn"
+
+
+def test_a_reimbursement_paid_through_a_bank_file_chain_each_side_naming_the_other() -> None:
+    from decimal import Decimal
+
+    from tests.unit.gwt import Scenario
+    from ybj_settlement import bankfiles
+    from ybj_settlement.processes.payment_chains import batch_of
+
+    claim = given("P049", at=COMPLETED)
+    handed = published(claim.app, "benefit_payment")[0]
+    key, amount_fen = handed["subject"], handed["data"]["args"]["amount_fen"]
+    settlement = application(SettlementApplication)
+    settlement.react(handed)
+    amount = str(Decimal(amount_fen) / 100)
+    payee = {"acct_name": "王芳", "bank_acct": "6222020200112345678", "bank_name": "中国工商银行贵阳支行"}
+    summary = {
+        "doc_no": "LX-HZ-1",
+        "setl_batch_no": "LX-1",
+        "purpose": "个人零星报销费用拨付",
+        "pay_cnt": 1,
+        "pay_sumamt": amount,
+        "payees": [{**payee, "amount": amount, "payable_key": key}],
+        "signed_by": "分管领导（示例）",
+    }
+    chain = Scenario(settlement, settlement.definition("P034"), None)
+    chain.when(staff("ld-1", "approver"), "create", summary)
+    chain.when(
+        staff("fi-1", "finance"), "disbursement_handover", {"pay_cnt": 1, "pay_sumamt": amount, "setl_batch_no": "LX-1"}
+    )
+    chain.when(staff("fi-1", "finance"), "bank_file_dispatch", {"pay_batch_no": "ZF-1"})
+    review = {"pay_cnt": 1, "pay_sumamt": amount, "pay_batch_no": "ZF-1"}
+    chain.when(staff("fi-2", "finance"), "approve", review)
+    for level in (1, 2, 3):
+        chain.when(staff(f"rv-{level}", f"finance_reviewer_{level}"), "approve")
+    returned = bankfiles.return_file(batch_of(chain.data()), {}).decode("gbk")
+    chain.when(staff("bank-1", "bank"), "bank_return", {"return_file": returned})
+    chain.when(staff("ybj-system", "system"), "payment_completed").then(events=["PaymentCompleted"], stage="completed")
+    assert settlement.get_entry("payable", key).state["status"] == "paid"
+
+    paid = [e for e in published(settlement, "payable") if e["eventname"] == "PayablePaid"]
+    assert [e["bycaseid"] for e in paid] == [str(chain.case_id)]
+    assert claim.app.react(paid[0]) == 1
+    entry = claim.app.get_entry("benefit_payment", key)
+    assert (entry.state["status"], entry.state["paid_by_case"]) == ("paid", str(chain.case_id))
+    assert entry.changed_by()[0] == str(claim.case_id)  # the treatment case approved it, the chain paid it

@@ -48,12 +48,32 @@ def _withdraw(state: dict[str, Any], args: dict[str, Any]) -> None:
     state.update(status=WITHDRAWN, withdrawn_by_event=args["source_event_id"])
 
 
+def _pay(state: dict[str, Any], args: dict[str, Any]) -> None:
+    if state.get("status") != PENDING:
+        now = {PAID: "已拨付", WITHDRAWN: "已撤回"}.get(str(state.get("status")), "未受理")
+        raise Conflict(
+            "PAYABLE_NOT_PENDING",
+            f"待支付款项 {state.get('key')} 当前为{now}，不能拨付",
+            f"payable {state.get('key')} is {state.get('status')}, not pending",
+            "payable_key",
+        )
+    if int(args["amount_fen"]) != int(state["amount_fen"]):
+        raise Conflict(
+            "PAYABLE_AMOUNT_MISMATCH",
+            f"待支付款项 {state.get('key')} 应付 {state['amount_fen']} 分，本次拨付 {args['amount_fen']} 分，不一致",
+            f"payable {state.get('key')} is {state['amount_fen']} fen, paid {args['amount_fen']}",
+            "payable_key",
+        )
+    state.update(status=PAID, paid_fen=int(args["amount_fen"]), pay_batch_no=args.get("pay_batch_no"))
+
+
 PAYABLES = Registry(
     PAYABLE,
     "待支付款项",
     {
         "receive": Op("受理待遇支付", "PayableReceived", None, _receive),
         "withdraw": Op("撤回待遇支付", "PayableWithdrawn", None, _withdraw),
+        "pay": Op("待遇支付已拨付", "PayablePaid", None, _pay),
     },
     frozenset({"receive"}),
 )

@@ -11,10 +11,12 @@ Key: one per payment, chosen by the process from what identifies it, e.g. "P049-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ybj_kernel.domain.reactions import Look
 from ybj_kernel.domain.registry import Effect, Op, Registry
 from ybj_kernel.errors import Conflict
 
@@ -58,12 +60,35 @@ def _approve(state: dict[str, Any], args: dict[str, Any]) -> None:
     state.update(args, status="approved")
 
 
+def _mark_paid(state: dict[str, Any], args: dict[str, Any]) -> None:
+    if state.get("paid_by_case") == args["settlement_case_id"]:
+        return  # the same news again
+    state.update(status="paid", paid_by_case=args["settlement_case_id"], paid_fen=int(args["paid_fen"]))
+
+
 BENEFIT_PAYMENTS = Registry(
     BENEFIT_PAYMENT,
     "待遇支付（移交结算）",
-    {"approve": Op("待遇支付审核通过", "BenefitPaymentApproved", PaymentApproval, _approve)},
+    {
+        "approve": Op("待遇支付审核通过", "BenefitPaymentApproved", PaymentApproval, _approve),
+        "mark_paid": Op("结算已拨付", "BenefitPaymentPaid", None, _mark_paid),
+    },
     frozenset({"approve"}),
 )
+
+
+PAID_IN_SETTLEMENT = "cn.ybj.settlement.payable."
+
+
+def on_payable_paid(envelope: Mapping[str, Any], look: Look) -> list[Effect]:
+    """Settlement paid a payment this service handed over: its entry here names the settlement case that paid it."""
+    if envelope.get("eventname") != "PayablePaid" or look(BENEFIT_PAYMENT, str(envelope["subject"])) is None:
+        return []
+    paid = {
+        "settlement_case_id": str(envelope.get("bycaseid")),
+        "paid_fen": int(((envelope.get("data") or {}).get("args") or {}).get("amount_fen", 0)),
+    }
+    return [Effect(BENEFIT_PAYMENT, str(envelope["subject"]), "mark_paid", paid)]
 
 
 def payment_effect(

@@ -17,6 +17,7 @@ from typing import Any
 from ybj_kernel.domain.reactions import Look, Reaction
 from ybj_kernel.domain.registry import Effect, patched
 from ybj_treatment.insured import INSURED_REGISTRY, KEPT, PSN_NO_INDEX, TERMINATED, kept_patch
+from ybj_treatment.payments import PAID_IN_SETTLEMENT, on_payable_paid
 
 PERSON_EVENTS = "cn.ybj.enrollment.person."
 # Registries of this service holding what a person is entitled to, keyed by 人员编号: flagged on termination.
@@ -72,4 +73,7 @@ def _certno_in(patch: list[dict[str, Any]]) -> str | None:
     return None
 
 
-REACTIONS = (Reaction("insured_view", "enrollment", PERSON_EVENTS, on_person_event),)
+REACTIONS = (
+    Reaction("insured_view", "enrollment", PERSON_EVENTS, on_person_event),
+    Reaction("payments_paid", "settlement", PAID_IN_SETTLEMENT, on_payable_paid),
+)

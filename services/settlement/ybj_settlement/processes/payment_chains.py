@@ -28,12 +28,14 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ybj_kernel.domain.process import Check, Material, ProcessDefinition, Stage, Uniqueness
+from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.validation import Money, bilingual
 from ybj_kernel.errors import InvalidInput
 from ybj_kernel.sm3 import sm3_hex
 from ybj_settlement import bankfiles
 from ybj_settlement.bankfiles import BankBatch
 from ybj_settlement.documents.payments import bank_return_statement, payment_summary
+from ybj_settlement.payables import PAYABLE
 
 CENT = Decimal("0.01")
 BATCH_NO = r"^[A-Za-z0-9\-]{1,20}$"
@@ -55,6 +57,9 @@ class PayeeRow(BaseModel):
     bank_acct: str = Field(pattern=r"^\d{6,32}$", description="账号")
     bank_name: str = Field(min_length=1, description="开户行（GBK 不超过 60 字节）")
     amount: Money = Field(gt=0, description="金额（元）")
+    payable_key: str | None = Field(
+        default=None, max_length=120, description="待支付款项编号（他业务移交的待遇支付，支付后回告来源）"
+    )
 
     _name = field_validator("acct_name")(_gbk(60, "户名"))
     _bank = field_validator("bank_name")(_gbk(60, "开户行"))
@@ -236,6 +241,19 @@ def process_return(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[
     }
 
 
+def paid_payables(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:
+    """The payments handed over by other services (a payee row naming its `payable_key`) that the bank paid: each is
+    marked paid by this case, which the source service learns from the event (its history names this case)."""
+    payees = data.get("payees") or []
+    effects = []
+    for line in data.get("paid_lines") or []:
+        key = payees[int(line["seq"]) - 1].get("payable_key")
+        if key:
+            args = {"amount_fen": int(Decimal(str(line["amount"])) * 100), "pay_batch_no": data.get("pay_batch_no")}
+            effects.append(Effect(PAYABLE, str(key), "pay", args))
+    return effects
+
+
 def payee_lines(_current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
     """The payees as printed on the summary form, one line each."""
     lines = [f"{r['acct_name']} {r['bank_acct']} {r['bank_name']} {yuan(r['amount'])}元" for r in step["payees"]]
@@ -317,6 +335,7 @@ def bank_file_chain(
         name_zh=name_zh,
         service="settlement",
         materials=materials,
+        effects=paid_payables,
         stages=(
             summary_stage(
                 "leader_sign_off",

@@ -1,0 +1,146 @@
+"""Printed forms of the settlement cycles: the 拨付单 (one institution's slip) and the 合单 (the signed summary).
+
+Every cycle ends 「…拨付单查询打印」 then 「…拨付汇总合单打印（…打印汇总单审核签批）」 and 银医互联推送拨付 (the tail of
+processes/institution_monthly_settlement.py). A 拨付单 prints the institution, the period and the figures of its
+case; a 合单 prints the 汇总合单号 the signed paper carries, the amount to pay and, once paid, the finance facts.
+Field codes are the case data of the processes; a figure the case does not hold yet prints as 「—」.
+"""
+
+from __future__ import annotations
+
+from ybj_kernel.domain.documents import DocumentField, DocumentSpec
+from ybj_kernel.domain.process import COMPLETED
+
+# The stages of the tail (payout_stages) and after: a 合单 exists once merge_and_print is done.
+AFTER_MERGE = frozenset({"push_to_fes", "disburse", "write_back", COMPLETED})
+INSTITUTION = (
+    DocumentField("fixmedins_code", "医药机构编号"),
+    DocumentField("fixmedins_name", "医药机构名称"),
+    DocumentField("admdvs", "医保统筹区"),
+)
+
+
+def slips_from(print_stage: str) -> frozenset[str]:
+    """A slip may be printed from its print stage to the end: the print stage itself and the whole tail."""
+    return frozenset({print_stage, "merge_and_print"}) | AFTER_MERGE
+
+
+def disbursement_slip(
+    name: str,
+    title_zh: str,
+    figures: tuple[DocumentField, ...],
+    *,
+    print_stage: str,
+    variants: frozenset[str] = frozenset(),
+    note_zh: str | None = None,
+) -> DocumentSpec:
+    """拨付单 (or 清算表): the institution, then the case's `figures`, issuable from `print_stage` on."""
+    return DocumentSpec(
+        name=name,
+        title_zh=title_zh,
+        fields=(*INSTITUTION, *figures),
+        stages=slips_from(print_stage),
+        variants=variants,
+        note_zh=note_zh,
+    )
+
+
+def merge_summary(
+    title_zh: str, amount_field: str, *, period: DocumentField, variants: frozenset[str] = frozenset()
+) -> DocumentSpec:
+    """汇总合单: the number signed on paper, the amount finance must pay (拨付须与之一致) and what finance recorded."""
+    return DocumentSpec(
+        name="merge-summary",
+        title_zh=title_zh,
+        fields=(
+            DocumentField("merge_no", "汇总合单号"),
+            period,
+            *INSTITUTION,
+            DocumentField(amount_field, "应拨金额", "money_yuan"),
+            DocumentField("fes_serial_no", "财务接口流水号"),
+            DocumentField("disbursed_amount", "实拨金额", "money_yuan"),
+            DocumentField("bank_voucher_no", "银行凭证号"),
+        ),
+        stages=AFTER_MERGE,
+        variants=variants,
+        note_zh="审核签批：经办人、初审人、复审人、科室负责人签字后送财务；财务按应拨金额核对拨付。",
+    )
+
+
+OUTCOMES_ZH = {"reward": "结余奖励", "share": "超支分担", "balanced": "收支持平"}
+KINDS_ZH = {"drug": "药品", "consumable": "耗材"}
+
+# P083 定点医疗机构总控清算表 and 总控清算汇总合单（审核签批）.
+P083_VARIANT = frozenset({"year_end_clearing"})
+P083_DOCUMENTS = (
+    disbursement_slip(
+        "global-budget-clearing-statement",
+        "定点医疗机构总控清算表",
+        (
+            DocumentField("year", "总控年度"),
+            DocumentField("budget", "年度预算额度", "money_yuan"),
+            DocumentField("actual_fund_expenditure", "年度实际医保基金支出", "money_yuan"),
+            DocumentField("outcome", "清算结果", "code", OUTCOMES_ZH),
+            DocumentField("surplus", "结余金额", "money_yuan"),
+            DocumentField("overrun", "超支金额", "money_yuan"),
+            DocumentField("preliminary_amount", "初步奖励或分担金额", "money_yuan"),
+            DocumentField("adjustment", "调整金额", "money_yuan"),
+            DocumentField("adjustment_reason", "调整原因"),
+            DocumentField("institution_bears", "医疗机构承担超支金额", "money_yuan"),
+            DocumentField("final_amount", "最终奖励或分担金额（应拨）", "money_yuan"),
+        ),
+        print_stage="print_clearing_statement",
+        variants=P083_VARIANT,
+    ),
+    merge_summary(
+        "年终总控清算汇总合单", "final_amount", period=DocumentField("year", "总控年度"), variants=P083_VARIANT
+    ),
+)
+
+# P084 定点医药机构保证金拨付单 and 拨付汇总表合单（审核签批）.
+P084_DOCUMENTS = (
+    disbursement_slip(
+        "deposit-disbursement-slip",
+        "定点医药机构保证金拨付单",
+        (
+            DocumentField("year", "清算年度"),
+            DocumentField("deposit_ratio", "预留保证金比例"),
+            DocumentField("settled_amount", "年度月结算应拨总额", "money_yuan"),
+            DocumentField("reserved", "预留保证金", "money_yuan"),
+            DocumentField("annual_score", "年度考核评分"),
+            DocumentField("violation_points", "违规扣分分值"),
+            DocumentField("deducted", "应扣保证金", "money_yuan"),
+            DocumentField("refund", "实际应拨返还保证金", "money_yuan"),
+        ),
+        print_stage="print_slips",
+        note_zh="应扣保证金 + 实际应拨返还保证金 = 预留保证金。",
+    ),
+    merge_summary("保证金拨付汇总表合单", "refund", period=DocumentField("year", "清算年度")),
+)
+
+# P085 药品/耗材集采结余奖励拨付单 (one per variant) and 药品耗材集采结余奖励拨付合单.
+P085_FIGURES = (
+    DocumentField("year", "清算年度"),
+    DocumentField("kind", "集采类别", "code", KINDS_ZH),
+    DocumentField("item_cnt", "品种数"),
+    DocumentField("surplus", "结余金额", "money_yuan"),
+    DocumentField("assessment_coef", "结余奖励考核系数"),
+    DocumentField("reward", "结余奖励（应拨）", "money_yuan"),
+)
+P085_DOCUMENTS = (
+    disbursement_slip(
+        "drug-reward-slip",
+        "药品集采结余奖励拨付单",
+        P085_FIGURES,
+        print_stage="drug_reward_print",
+        variants=frozenset({"drug"}),
+    ),
+    disbursement_slip(
+        "consumable-reward-slip",
+        "耗材集采结余奖励拨付单",
+        P085_FIGURES,
+        print_stage="consumable_reward_print",
+        variants=frozenset({"consumable"}),
+    ),
+    merge_summary("药品耗材集采结余奖励拨付合单", "reward", period=DocumentField("year", "清算年度")),
+)

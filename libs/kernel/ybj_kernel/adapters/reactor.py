@@ -38,7 +38,13 @@ def react_to(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) 
     refused, ignored). Unavailable (the event store is away) is raised: the batch is retried, not skipped."""
     envelopes: list[dict[str, Any]] = []
     outcomes: list[str] = []
+    # A record none of the reactions listens to is passed over unparsed: its type, a JSON string of plain ASCII,
+    # holds a reaction's prefix verbatim or does not match it (most of a topic's events, e.g. every case event).
+    wanted = [r.type_prefix.encode() for r in app.reactions]
     for record in records:
+        if not record.value or not any(prefix in record.value for prefix in wanted):
+            outcomes.append("ignored")
+            continue
         try:
             envelope = orjson.loads(record.value or b"null")
         except orjson.JSONDecodeError:

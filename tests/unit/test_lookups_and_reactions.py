@@ -20,7 +20,7 @@ from ybj_kernel.domain.engine import Command
 from ybj_kernel.domain.process import Lookup, ProcessDefinition, Stage
 from ybj_kernel.domain.reactions import Look, Reaction
 from ybj_kernel.domain.registry import Effect, Op, Registry
-from ybj_kernel.errors import Conflict
+from ybj_kernel.errors import Conflict, InvalidInput
 
 
 class Price(BaseModel):
@@ -156,3 +156,34 @@ def test_a_lookup_field_that_is_also_an_input_field_is_refused_at_load() -> None
                 Stage("s", "s", ("registrar",), "Done", input=Order, lookups=(Lookup("qty", "price", lambda d: None),)),
             ),
         )
+
+
+def test_a_step_missing_what_its_lookup_needs_is_refused_by_validation_naming_the_field() -> None:
+    strict = ProcessDefinition(
+        id="P995",
+        slug="strict",
+        name_zh="严格",
+        service="toy",
+        stages=(
+            Stage("register", "登记", ("registrar",), "Registered"),
+            Stage(
+                "price_order",
+                "计价",
+                ("registrar",),
+                "OrderPriced",
+                input=Order,
+                lookups=(Lookup("price", "price", lambda d: str(d["item"])),),  # KeyError without an item
+            ),
+        ),
+    )
+    app = ToyApp(
+        {"P995": strict},
+        lambda code, admdvs, day: f"{code}{admdvs}{day:%Y%m%d}00000001",
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        today=lambda: date(2026, 12, 5),
+    )
+    reg = staff("reg-1", "registrar")
+    case = app.create_case("P995", {}, reg)
+    with pytest.raises(InvalidInput) as refused:
+        app.act(UUID(case.case_id), reg, Command("price_order", case.version, None, {"qty": 1}))
+    assert refused.value.field == "item"

@@ -28,7 +28,7 @@ from ybj_kernel.domain.engine import (
     decide_registration,
     stage_to_complete,
 )
-from ybj_kernel.domain.process import COMPLETED, DOCUMENT_ISSUED, ProcessDefinition, Stage
+from ybj_kernel.domain.process import COMPLETED, DOCUMENT_ISSUED, Lookup, ProcessDefinition, Stage
 from ybj_kernel.domain.reactions import Reaction, cause_of
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.domain.rules import RuleBook
@@ -159,7 +159,7 @@ class CaseApplication(Application[UUID]):
             return []
         wanted: list[UUID] = []
         for lookup in stage.lookups:
-            key = lookup.key(merged)
+            key = _key_of(lookup, merged)
             if key and lookup.source in self.registries:
                 wanted.append(self.registries[lookup.source].entry_id(str(key)))
         if p.effects is not None and p.next_stage(stage.key, case.variant) == COMPLETED:
@@ -210,7 +210,7 @@ class CaseApplication(Application[UUID]):
         merged = {**current, **data}
         found: dict[str, Any] = {}
         for lookup in stage.lookups:
-            key = lookup.key({**merged, **found})  # a lookup may read the facts found before it (人员编号 → 资格)
+            key = _key_of(lookup, {**merged, **found})  # a lookup may read the facts found before it (人员编号 → 资格)
             state = self.look(lookup.source, str(key), load) if key else None
             found[lookup.field] = lookup.pick(state) if state is not None and lookup.pick is not None else state
         return found
@@ -495,6 +495,15 @@ class CaseApplication(Application[UUID]):
                 "Idempotency-Key",
             )
         return _ack(case, appended=0)
+
+
+def _key_of(lookup: Lookup, data: Mapping[str, Any]) -> str | None:
+    """A lookup's key from data not validated yet: where the data lacks what it needs there is nothing to look up
+    (the step's own validation then names the missing or malformed field)."""
+    try:
+        return lookup.key(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _claim_id(claim: Claim) -> UUID:

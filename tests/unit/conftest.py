@@ -85,7 +85,7 @@ def desk_for() -> Callable[[str], Desk]:
         cls = APPS[process]
         env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         app = cls(cls.default_definitions(), numbers, env=env, today=lambda: TODAY)
-        if cls.reactions:
+        if cls is TreatmentApplication:
             from tests.unit.insured_persons import feed_insured
 
             feed_insured(app)  # who is insured, as enrollment's events would have told the service

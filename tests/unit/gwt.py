@@ -42,7 +42,7 @@ def application(app_class: type[CaseApplication], today: date = TODAY) -> CaseAp
 
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     app = app_class(app_class.default_definitions(), numbers, env=env, today=lambda: today)
-    if app_class.reactions and app_class is TreatmentApplication:
+    if app_class is TreatmentApplication:
         from tests.unit.insured_persons import feed_insured
 
         feed_insured(app)  # who is insured, as enrollment's events on Kafka would have told treatment

@@ -145,8 +145,7 @@ class CaseApplication(Application[UUID]):
         decision = decide(p, case, actor, cmd, self._today())
         self._apply(case, decision, correlation_id or str(uuid4()))
         changed = self._claims(case, decision.claim, decision.release)
-        if decision.effects or decision.reverts:
-            changed += list(self.registry_changes_on(case, decision.effects, decision.reverts, None, load).values())
+        changed += self._registry_changes(case, decision.effects, decision.reverts, load)
         self._save(case, *changed)
         return _ack(case)
 
@@ -172,11 +171,9 @@ class CaseApplication(Application[UUID]):
 
     def _prefetching(self, wanted: Sequence[UUID]) -> Load:
         """A loader that serves these entries from one query (missing ones as missing) and reads others as usual."""
-        select_many = getattr(self.recorder, "select_events_of", None)
-        if select_many is None or len(set(wanted)) < 2:  # one read is one read either way
+        found = self._read_together(wanted) if len(set(wanted)) > 1 else None  # one read is one read either way
+        if found is None:
             return self.repository.get
-        with _store():
-            found = self._reconstructed(select_many(sorted(set(wanted), key=str)))
         prefetched: dict[UUID, Any] = {i: found.get(i) for i in wanted}
 
         def load(entry_id: UUID) -> Any:
@@ -188,8 +185,14 @@ class CaseApplication(Application[UUID]):
 
         return load
 
-    def _reconstructed(self, stored: Sequence[Any]) -> dict[UUID, Any]:
-        """Aggregates rebuilt from their stored events (each one's in order)."""
+    def _read_together(self, ids: Sequence[UUID]) -> dict[UUID, Any] | None:
+        """The aggregates under these ids that exist, rebuilt from one query of their events; None where the store
+        cannot read several at once (eventsourcing's in-memory store)."""
+        select_many = getattr(self.recorder, "select_events_of", None)
+        if select_many is None:
+            return None
+        with _store():
+            stored = select_many(sorted(set(ids), key=str))
         events: dict[UUID, list[Any]] = {}
         for event in stored:
             events.setdefault(UUID(str(event.originator_id)), []).append(self.mapper.to_domain_event(event))
@@ -226,16 +229,12 @@ class CaseApplication(Application[UUID]):
         the store can (a batch's existing records), one read per key where it cannot."""
         reg = registry_named(self.registries, registry)
         by_id = {reg.entry_id(k): k for k in keys}
-        select_many = getattr(self.recorder, "select_events_of", None)
-        found: dict[str, Entry] = {}
+        found = self._read_together(list(by_id))
+        if found is not None:
+            return {by_id[i]: entry for i, entry in found.items()}
         with _store():
-            if select_many is None:
-                for key in by_id.values():
-                    if (entry := find_entry(self.repository.get, reg, key)) is not None:
-                        found[key] = entry
-                return found
-            stored = select_many(list(by_id))
-        return {by_id[i]: entry for i, entry in self._reconstructed(stored).items()}
+            entries = {key: find_entry(self.repository.get, reg, key) for key in by_id.values()}
+        return {key: entry for key, entry in entries.items() if entry is not None}
 
     def react(self, envelope: Mapping[str, Any]) -> int:
         """Apply every matching reaction to one published event from another service; return the entries changed."""
@@ -312,12 +311,10 @@ class CaseApplication(Application[UUID]):
         )
 
     def _registry_changes(
-        self, case: Case, effects: tuple[Effect, ...], reverts: tuple[tuple[str, str], ...]
+        self, case: Case, effects: tuple[Effect, ...], reverts: tuple[tuple[str, str], ...], load: Load | None = None
     ) -> list[Entry]:
         """Apply a decision's registry effects (or undo this case's changes) to the entries, loaded once each."""
-        if not effects and not reverts:
-            return []
-        return list(self.registry_changes_on(case, effects, reverts, None).values())
+        return list(self.registry_changes_on(case, effects, reverts, None, load).values())
 
     def registry_changes_on(
         self,

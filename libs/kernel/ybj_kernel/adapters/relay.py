@@ -113,9 +113,7 @@ class Envelopes:
             return envelope_of(self.app, notification)
         if not topic.startswith(_ENTRY_EVENT_PREFIX):
             return None
-        envelope = self._entry_envelope(notification)
-        registry = self.app.registries.get(envelope["registry"])
-        return envelope if registry is None or registry.published else None
+        return self._entry_envelope(notification)
 
     def unnamed(self, notes: Sequence[Notification]) -> list[UUID | str]:
         """The entries of the registry events in `notes` whose registry and key this mapper would have to read."""
@@ -151,20 +149,30 @@ class Envelopes:
             self._names.popitem(last=False)
         return name
 
-    def _entry_envelope(self, notification: Notification) -> dict[str, Any]:
-        attrs = self.app.mapper.to_domain_event(notification).__dict__
+    def _published(self, registry: str) -> bool:
+        found = self.app.registries.get(registry)
+        return found is None or found.published
+
+    def _entry_envelope(self, notification: Notification) -> dict[str, Any] | None:
+        """The envelope of a registry entry event, or None for a registry that is not published (known before the
+        event is decoded, except for an entry's opening, which names it)."""
         entry_id = notification.originator_id
+        if notification.topic != _ENTRY_OPENED:
+            registry, key = self._name(entry_id)
+            if not self._published(registry):
+                return None
+        attrs = self.app.mapper.to_domain_event(notification).__dict__
         args: dict[str, Any] | None
         if notification.topic == _ENTRY_OPENED:  # the patch from nothing: the opening state
             registry, key = self._remember(entry_id, (attrs["registry"], attrs["key"]))
+            if not self._published(registry):
+                return None
             args, patch, in_effect = attrs["args"], [{"op": "replace", "path": "", "value": attrs["state"]}], True
         elif notification.topic == _ENTRY_REVERTED:  # the stored undo; None: the entry is left with nothing
-            registry, key = self._name(entry_id)
             args, patch, in_effect = None, attrs["patch"], attrs["patch"] is not None
             if patch is None:
                 patch = [{"op": "replace", "path": "", "value": {}}]
         else:  # a change; to an entry not in effect its patch is from nothing, as its state then is
-            registry, key = self._name(entry_id)
             args, patch, in_effect = attrs["args"], attrs["patch"], True
         change = {
             "entry_id": entry_id,

@@ -1,7 +1,8 @@
 """Measure the platform beside the physical limits of its infrastructure: `python -m bench.run [--quick]`.
 
 Starts what it needs (Kafka and PostgreSQL if they are not running, and a whole platform on its own database,
-topic prefix and ports), runs every figure, prints a table, writes bench/results/latest.{json,md}, and cleans up.
+topic prefix and ports), runs every figure (or those `--only` names), prints a table, writes
+bench/results/latest.{json,md}, and cleans up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from bench import sysmon
 from bench.commands import figure_commands, figure_lag
 from bench.harness import Bench, close_bench, open_bench, say, start_platform
+from bench.ingestion import figure_ingestion
 from bench.projection import figure_projection, figure_rebuild
 from bench.relaybench import figure_relay
 from bench.stats import Figure, failed, markdown_table, rows, text_table
@@ -31,6 +33,7 @@ from ybj_kernel.application import CaseApplication
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_RSS_MB = 200.0
+FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8")
 
 
 class BenchTimeout(Exception):
@@ -54,6 +57,11 @@ class Sizes:
     lag_seconds: float
     lag_polled_per_s: float
     lag_poll: float
+    ingest_records: int
+    ingest_batch: int
+    ingest_clients: int
+    ingest_in_process: int
+    only: tuple[str, ...] = FIGURES
 
 
 def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Sizes]:
@@ -74,6 +82,16 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Sizes]:
         "--lag-polled-per-s", type=float, default=4.0, help="cases a second polled through the query API (figure 5)"
     )
     parser.add_argument("--lag-poll-ms", type=float, default=20.0, help="query API poll interval")
+    parser.add_argument("--ingest-records", type=int, help="settlement records through HTTP (figure 8); default 50,000")
+    parser.add_argument("--ingest-batch", type=int, default=1000, help="settlement records a request (default 1,000)")
+    parser.add_argument(
+        "--ingest-clients", type=int, default=4, help="institutions sending at once (figure 8, default 4)"
+    )
+    parser.add_argument("--ingest-in-process", type=int, help="records through ingest() in-process (figure 8)")
+    parser.add_argument(
+        "--only",
+        help="comma-separated figures to run, e.g. 8 or 1,5 (default all); figures 3 and 4 build on 2's appends",
+    )
     parser.add_argument("--max-minutes", type=float, default=40.0, help="abort (and clean up) after this long")
     parser.add_argument(
         "--wait-others", type=float, default=300.0, help="seconds to wait for another running platform to stop"
@@ -81,6 +99,11 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Sizes]:
     parser.add_argument("--keep", action="store_true", help="leave the bench platform and database (debugging)")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
+    only = tuple(k.strip() for k in args.only.split(",") if k.strip()) if args.only else FIGURES
+    unknown = sorted(set(only) - set(FIGURES))
+    if unknown or not only:
+        parser.error(f"--only: unknown figures {unknown}; choose among {', '.join(FIGURES)}")
+    ingest_records = args.ingest_records or (5_000 if quick else 50_000)
     cases = args.cases or (1_000 if quick else 10_000)
     sizes = Sizes(
         mode="quick" if quick else "full",
@@ -96,6 +119,11 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Sizes]:
         lag_seconds=args.lag_seconds or (10.0 if quick else 30.0),
         lag_polled_per_s=max(args.lag_polled_per_s, 0.1),
         lag_poll=args.lag_poll_ms / 1000,
+        ingest_records=ingest_records,
+        ingest_batch=max(args.ingest_batch, 1),
+        ingest_clients=max(args.ingest_clients, 1),
+        ingest_in_process=args.ingest_in_process or max(ingest_records // 5, 5 * args.ingest_batch),
+        only=tuple(k for k in FIGURES if k in only),
     )
     return args, sizes
 
@@ -140,13 +168,16 @@ def wait_for_others(seconds: float) -> None:
 class Runner:
     """Runs the figures in order; a failed figure is recorded and the run goes on where it can."""
 
-    def __init__(self) -> None:
+    def __init__(self, only: tuple[str, ...] = FIGURES) -> None:
+        self.only = only
         self.figures: list[Figure] = []
         self.timings: dict[str, float] = {}
         self.others_seen: dict[str, list[str]] = {}
 
     def step(self, key: str, name: str, target: str, measure: Callable[[], list[Figure]]) -> bool:
-        """Measure one figure (or several lines), recording a failure instead of raising."""
+        """Measure one figure (or several lines), recording a failure instead of raising; skip one not selected."""
+        if key not in self.only:
+            return False
         started = time.monotonic()
         try:
             self.figures += measure()
@@ -181,7 +212,7 @@ def run(sizes: Sizes, max_minutes: float, keep: bool, wait_others: float) -> dic
     signal.signal(signal.SIGALRM, _alarm)
     signal.signal(signal.SIGTERM, _terminate)
     signal.alarm(max(int(max_minutes * 60), 60))
-    runner = Runner()
+    runner = Runner(sizes.only)
     aborted: str | None = None
     others: list[str] = []
     connections: dict[str, dict[str, int]] = {}
@@ -211,10 +242,11 @@ def run(sizes: Sizes, max_minutes: float, keep: bool, wait_others: float) -> dic
                 figure_lag(bench, sizes.lag_rate, sizes.lag_seconds, sizes.lag_polled_per_s, sizes.lag_poll, capacity)
             ],
         )
-        bench.wait_quiet()
-        bench.stop("treatment-relay")  # figure 2's appends become figure 3's backlog
-        bench.stop("query-projector")  # figure 3's relay runs alone; figures 3 and 4 make the projector's backlog
-        app = app_for(bench)
+        if {"2", "3", "4"} & set(sizes.only):
+            bench.wait_quiet()
+            bench.stop("treatment-relay")  # figure 2's appends become figure 3's backlog
+            bench.stop("query-projector")  # figure 3's relay runs alone; figures 3 and 4 make the projector's backlog
+            app = app_for(bench)
 
         runner.step(
             "2",
@@ -230,6 +262,16 @@ def run(sizes: Sizes, max_minutes: float, keep: bool, wait_others: float) -> dic
             lambda: [figure_projection(bench, _app(app), sizes.projection_events)],
         )
         runner.step("6", "full read-model rebuild", "< 20 s", lambda: [figure_rebuild(bench)])
+        # Last: its records would add to figure 6's rebuild. It starts the settlement relay and the projector if they
+        # are stopped, and leaves them and the reactors stopped.
+        runner.step(
+            "8",
+            "settlement-record ingestion",
+            "none (ratio to COPY)",
+            lambda: figure_ingestion(
+                bench, sizes.ingest_records, sizes.ingest_batch, sizes.ingest_clients, sizes.ingest_in_process
+            ),
+        )
     except (KeyboardInterrupt, BenchTimeout, Exception) as exc:
         aborted = f"{type(exc).__name__}: {exc}"
         trace = traceback.format_exc()
@@ -241,10 +283,11 @@ def run(sizes: Sizes, max_minutes: float, keep: bool, wait_others: float) -> dic
         close_bench(bench, keep=keep)
     if bench.peak_rss_kb:
         runner.step("7", "peak RSS per process", "< 200 MB each", lambda: [figure_rss(bench)])
-    order = {"1": 0, "1a": 0, "1b": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7}
+    order = {"1": 0, "1a": 0, "1b": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "8a": 8, "8b": 9}
     figures = sorted(runner.figures, key=lambda f: order.get(f.key, 9))
     return {
         "mode": sizes.mode,
+        "only": list(sizes.only) if sizes.only != FIGURES else None,
         "sizes": sizes.__dict__,
         "machine": machine,
         "other_platform_processes_running": others,
@@ -278,8 +321,10 @@ def _clean(value: Any) -> Any:
 def markdown(result: dict[str, Any]) -> str:
     """The results as a Markdown page: machine, table, peak RSS per process."""
     m = result["machine"]
+    chosen = result.get("only") or []
+    only = f" (figure{'s' if len(chosen) > 1 else ''} {', '.join(chosen)} only)" if chosen else ""
     lines = [
-        f"# ybj bench, {result['mode']} run, {m['date']}",
+        f"# ybj bench, {result['mode']} run{only}, {m['date']}",
         "",
         f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['ram_gib']} GiB RAM, Linux {m['kernel']}, "
         f"Python {m['python']}. Bench runtime {result['runtime_s']:.0f} s.",
@@ -290,6 +335,8 @@ def markdown(result: dict[str, Any]) -> str:
         if figure["key"] == "7":
             lines += ["", "Peak RSS (VmHWM) per process, MB:", ""]
             lines += [f"- {p}: {mb}" for p, mb in figure["detail"]["peak_rss_mb"].items()]
+        if figure["key"] == "8a" and not figure["error"]:
+            lines += ["", f"CPU per settlement record during 8a, ms: {_ingestion_cpu(figure)}"]
     if result["aborted"]:
         lines += ["", f"**Aborted**: {result['aborted']}"]
     if result["other_platform_processes_seen_after_steps"]:
@@ -298,14 +345,25 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _ingestion_cpu(figure: dict[str, Any]) -> str:
+    """Figure 8a's CPU per record by process, largest first (those over 0.01 ms)."""
+    cpu = figure["detail"]["through_entry_point"]["cpu_ms_per_record"]
+    parts = sorted(((v, k) for k, v in cpu.items() if k != "total" and v >= 0.01), reverse=True)
+    return ", ".join(f"{k} {v}" for v, k in parts) + f"; total {cpu.get('total')}"
+
+
 def write(result: dict[str, Any]) -> list[Path]:
-    """bench/results/latest.{json,md}, and a copy per mode ({quick,full}.{json,md}) unless the run aborted."""
+    """bench/results/latest.{json,md}, and a copy per mode ({quick,full}.{json,md}) unless the run aborted.
+
+    A run of some figures only (--only) keeps its copy apart, e.g. quick-only-8.{json,md}.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_clean(result), indent=2, ensure_ascii=False) + "\n"
     page = markdown(result)
     written = []
     # The per-mode copy ({quick,full}.*) keeps the last run that went through; latest.* is always this run.
-    stems = ["latest"] if result["aborted"] else ["latest", result["mode"]]
+    mode = f"{result['mode']}-only-{'-'.join(result['only'])}" if result.get("only") else result["mode"]
+    stems = ["latest"] if result["aborted"] else ["latest", mode]
     for stem in stems:
         (RESULTS / f"{stem}.json").write_text(text)
         (RESULTS / f"{stem}.md").write_text(page)
@@ -323,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     for figure in result["figures"]:
         if figure["key"] == "7":
             print("peak RSS (MB): " + ", ".join(f"{p} {mb}" for p, mb in figure["detail"]["peak_rss_mb"].items()))
+        if figure["key"] == "8a" and not figure["error"]:
+            print(f"CPU per settlement record during 8a (ms): {_ingestion_cpu(figure)}")
         if figure["error"]:
             print(f"figure {figure['key']} failed: {figure['error']}")
     if result["other_platform_processes_seen_after_steps"]:

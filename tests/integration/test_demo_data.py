@@ -15,13 +15,16 @@ def test_demo_seed_walks_cases_of_every_domain_and_is_repeatable(api: Api, platf
     first = demo.seed(platform.url(), platform.run_dir / "keys")
     enrollment = {"P001", "P002", "P003", "P006", "P007", "P010", "P012", "P016", "P017", "P019"}
     treatment = {"P044", "P045", "P048", "P049", "P060", "P063", "P065", "P066", "P069", "P090"}
-    assert {a["process_id"] for a in first} == {*enrollment, *treatment, "P072", "P079"}
+    settlement, supervision = {"P027", "P079", "P083", "P086"}, {"P072", "P073", "P077"}
+    assert {a["process_id"] for a in first} == {*enrollment, *treatment, *settlement, *supervision}
     stages = {(a["process_id"], a["stage"]) for a in first}
     assert ("P079", "completed") in stages  # one settlement went all the way to 回写
     assert ("P079", "first_review") in stages  # and one was stepped back by the second reviewer
     assert ("P019", "cancelled") in stages
     assert {("P016", "issue_contact_letter"), ("P017", "second_review"), ("P010", "leader_approval")} <= stages
     assert {("P049", "completed"), ("P048", "settlement_review"), ("P063", "param_review")} <= stages
+    assert {("P083", "completed"), ("P086", "first_review"), ("P027", "recheck_level_2")} <= stages
+    assert {("P073", "completed"), ("P077", "review")} <= stages
     again = demo.seed(platform.url(), platform.run_dir / "keys")
     assert again == first
     paid = next(a for a in first if a["process_id"] == "P079" and a["stage"] == "completed")

@@ -235,7 +235,7 @@ def test_p072_intelligent_monitoring_with_appeal(api: Api) -> None:
         (FIRST, "approve", {"is_violation": True, "vola_amt": "1840.00"}),
         (HOSPITAL, "appeal", {"appeal_reason": "系不同日期两次检查，非重复收费"}),
         (SECOND, "approve", {"is_violation": True, "vola_amt": "600.00"}),
-        (PANEL, "approve", {"is_violation": True, "vola_amt": "600.00"}),
+        (PANEL, "approve", {"is_violation": True, "vola_amt": "600.00", "fund_type": "310100", "deduct_ym": "202611"}),
         (SYSTEM, "compensation", {}),
         (AUDITOR, "close", {}),
     ]

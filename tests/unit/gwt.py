@@ -46,6 +46,10 @@ def application(app_class: type[CaseApplication], today: date = TODAY) -> CaseAp
         from tests.unit.insured_persons import feed_insured
 
         feed_insured(app)  # who is insured, as enrollment's events on Kafka would have told treatment
+    if app_class is SettlementApplication:
+        from tests.unit.enrolled_contributions import feed_contributions
+
+        feed_contributions(app)  # 缴费记录, as enrollment's events on Kafka would have told settlement (P021)
     return app
 
 

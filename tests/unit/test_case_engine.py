@@ -313,7 +313,9 @@ def test_monitoring_with_appeal_and_without(desk_for: Callable[[str], Desk]) -> 
     ack = desk.act(ack, FIRST, "approve", {"is_violation": True, "vola_amt": "1840"})
     ack = desk.act(ack, HOSPITAL, "appeal", {"appeal_reason": "非重复收费"})
     ack = desk.act(ack, SECOND, "approve", {"is_violation": True, "vola_amt": "840"})
-    ack = desk.act(ack, panel, "approve", {"is_violation": True, "vola_amt": "840"})
+    ack = desk.act(
+        ack, panel, "approve", {"is_violation": True, "vola_amt": "840", "fund_type": "310100", "deduct_ym": "202611"}
+    )
     ack = desk.act(ack, SYSTEM, "compensation")
     assert desk.app.get_case(UUID(ack.case_id)).data["compensation_amount"] == "1000.00"
     assert desk.act(ack, AUDITOR, "close").stage == "completed"

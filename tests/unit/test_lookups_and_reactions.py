@@ -7,18 +7,18 @@ import itertools
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import pytest
 from pydantic import BaseModel, Field
 
 from tests.unit.gwt import staff
-from ybj_kernel.application import CaseApplication
+from ybj_kernel.application import REACTOR_USER, CaseApplication, opened_case_id
 from ybj_kernel.domain.definition_checks import DefinitionError
 from ybj_kernel.domain.engine import Command
 from ybj_kernel.domain.process import Lookup, ProcessDefinition, Stage
-from ybj_kernel.domain.reactions import Look, Reaction
+from ybj_kernel.domain.reactions import Look, Opening, Reaction
 from ybj_kernel.domain.registry import Effect, Op, Registry
 from ybj_kernel.errors import Conflict, InvalidInput
 
@@ -82,7 +82,9 @@ class ToyApp(CaseApplication):
 
     service = "toy"
     registries = MappingProxyType({"price": PRICES})
-    reactions = (Reaction("prices", "pricing", "cn.ybj.pricing.price.", _on_price_published),)
+    reactions: ClassVar[tuple[Reaction, ...]] = (
+        Reaction("prices", "pricing", "cn.ybj.pricing.price.", _on_price_published),
+    )
 
 
 def _app() -> ToyApp:
@@ -187,3 +189,58 @@ def test_a_step_missing_what_its_lookup_needs_is_refused_by_validation_naming_th
     with pytest.raises(InvalidInput) as refused:
         app.act(UUID(case.case_id), reg, Command("price_order", case.version, None, {"qty": 1}))
     assert refused.value.field == "item"
+
+
+class Wanted(BaseModel):
+    """An item someone asked for."""
+
+    item: str = Field(min_length=1)
+
+
+RESTOCK = ProcessDefinition(
+    id="P997",
+    slug="toy_restock",
+    name_zh="测试补货",
+    service="toy",
+    stages=(
+        Stage("register", "登记", ("system", "registrar"), "Registered", input=Wanted),
+        Stage("approve", "审核", ("first_reviewer",), "Approved", review=True),
+    ),
+)
+
+
+def _on_sold_out(envelope: Mapping[str, Any], _look: Look) -> list[Effect | Opening]:
+    item = envelope["data"].get("item")
+    return [Opening("P997", f"restock:{envelope['subject']}", "520102", {"item": item} if item else {})]
+
+
+class RestockingApp(ToyApp):
+    """The toy service, which also opens a restocking case when an item sells out."""
+
+    reactions: ClassVar[tuple[Reaction, ...]] = (
+        *ToyApp.reactions,
+        Reaction("restock", "shop", "cn.ybj.shop.stock.SoldOut.", _on_sold_out),
+    )
+
+
+def test_a_reaction_opens_a_case_once_as_the_system_and_a_refused_opening_keeps_the_rest() -> None:
+    app = RestockingApp(
+        {"P998": ORDER, "P997": RESTOCK},
+        lambda code, admdvs, day: f"{code}{admdvs}{day:%Y%m%d}00000001",
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        today=lambda: date(2026, 12, 5),
+    )
+    sold_out = {"id": "e-5", "type": "cn.ybj.shop.stock.SoldOut.v1", "subject": "tea", "data": {"item": "tea"}}
+    again = {**sold_out, "id": "e-6"}  # another event about the same fact: the same key, no second case
+    broken = {"id": "e-7", "type": "cn.ybj.shop.stock.SoldOut.v1", "subject": "cup", "data": {}}
+    outcomes = app.react_many([sold_out, again, _published("tea", 350, "e-1"), broken])
+    assert outcomes[:3] == [1, 0, 1]
+    assert isinstance(outcomes[3], InvalidInput)
+    assert outcomes[3].field == "item"
+    assert app.get_entry("price", "tea").state == {"price_fen": 350}  # saved with the case, the refusal left out
+    case_id = opened_case_id("toy", "restock:tea", "520102")
+    case = app.get_case(case_id)
+    assert (case.process_id, case.stage, case.data["item"]) == ("P997", "approve", "tea")
+    opened: Any = next(iter(app.events.get(case_id)))
+    assert (opened.actor["user_id"], opened.actor["role"], opened.causation_id) == (REACTOR_USER, "system", "e-5")
+    assert app.react_many([sold_out]) == [0]

@@ -14,7 +14,9 @@ from ybj_kernel.domain.process import COMPLETED
 from ybj_kernel.domain.rules import RuleBook, run
 from ybj_kernel.errors import InvalidInput
 from ybj_settlement.areas.adjustments import PROCESSES, RULES
+from ybj_settlement.contributions import RECEIVED_FACT, RECEIVED_LATER_FACT
 from ybj_settlement.documents.adjustments import differences_xlsx
+from ybj_settlement.processes.p021_contribution_collection_reconciliation import platform_rows
 from ybj_settlement.processes.p043_ltc_insurance_fund_disbursement import split
 from ybj_settlement.registries.deductions import DEDUCTIONS_LOOKUP, deduction_key
 from ybj_settlement.rules.adjustments import DEDUCTION
@@ -111,6 +113,7 @@ def test_the_monthly_settlement_lookup_reads_the_institution_month() -> None:
 
 def test_the_matching_rule_lists_each_difference_and_they_account_for_the_gap() -> None:
     row = {"certno": "520102199003070022", "insutype": "310"}
+    other = {"certno": "52011519850312002X", "psn_no": "P1"}
     out = run(
         RECONCILIATION,
         {
@@ -119,54 +122,84 @@ def test_the_matching_rule_lists_each_difference_and_they_account_for_the_gap() 
                 {**row, "belong_ym": "202611", "emp_amt": "500.00", "psn_amt": "125.00"},
                 {**row, "belong_ym": "202610", "psn_amt": "0.01"},  # only the tax bureau has it
                 {"psn_no": "P1", "insutype": "330", "belong_ym": "202611", "psn_amt": "3.00"},
-                {"psn_no": "P1", "insutype": "330", "belong_ym": "202611", "psn_amt": "4.00"},  # added up
-            ],
-            "platform_rows": [
-                {**row, "psn_no": "P2", "belong_ym": "202611", "emp_amt": "500.00", "psn_amt": "120.00"},
+                {"psn_no": "P1", "insutype": "330", "belong_ym": "202611", "emp_amt": "4.00"},  # added up
                 {
-                    "certno": "52011519850312002X",
-                    "psn_no": "P1",
+                    "psn_no": "P9",
                     "insutype": "330",
                     "belong_ym": "202611",
-                    "psn_amt": "7.00",
-                },
-                {
-                    "certno": "52011519850312002X",
-                    "psn_no": "P1",
-                    "insutype": "310",
-                    "belong_ym": "202611",
-                    "emp_amt": "9.99",
-                },
+                    "psn_amt": "1.00",
+                },  # nobody the platform knows
+            ],
+            "platform_rows": [
+                {**row, "psn_no": "P2", "belong_ym": "202611", "emp_no": "E1", "paid_amt": "620.00"},
+                {**other, "insutype": "330", "belong_ym": "202611", "paid_amt": "7.00"},  # 单位 + 个人 = 实缴
+                {**other, "insutype": "310", "belong_ym": "202611", "emp_no": "E1", "paid_amt": "9.99"},
             ],
         },
         TODAY,
     )
-    kinds = [(d["kind"], d["certno"], d["belong_ym"], d["diff_amt"]) for d in out["differences"]]
+    kinds = [(d["kind"], d["certno"], d["psn_no"], d["belong_ym"], d["diff_amt"]) for d in out["differences"]]
     assert sorted(kinds) == sorted(
         [
-            ("missing_in_tax", "52011519850312002X", "202611", "-9.99"),
-            ("missing_on_platform", "520102199003070022", "202610", "0.01"),
-            ("amount_differs", "520102199003070022", "202611", "5.00"),
+            ("missing_in_tax", "52011519850312002X", "P1", "202611", "-9.99"),
+            ("missing_on_platform", "520102199003070022", "P2", "202610", "0.01"),
+            ("amount_differs", "520102199003070022", "P2", "202611", "5.00"),
+            ("missing_on_platform", "人员编号:P9", "P9", "202611", "1.00"),
         ]
     )
+    differs = next(d for d in out["differences"] if d["kind"] == "amount_differs")
+    assert (differs["tax_emp_amt"], differs["tax_psn_amt"], differs["tax_amt"]) == ("500.00", "125.00", "625.00")
+    assert (differs["platform_amt"], differs["platform_emp_nos"]) == ("620.00", ["E1"])
     assert (out["tax"]["total_amt"], out["platform"]["total_amt"], out["diff_total_amt"]) == (
-        "632.01",
+        "633.01",
         "636.99",
-        "-4.98",
+        "-3.98",
     )
-    assert (out["tax"]["current_month_amt"], out["tax"]["other_month_amt"]) == ("632.00", "0.01")
+    assert (out["tax"]["emp_amt"], out["tax"]["psn_amt"]) == ("504.00", "129.01")
+    assert (out["tax"]["current_month_amt"], out["tax"]["other_month_amt"]) == ("633.00", "0.01")
     assert (out["reconciles"], out["balanced"]) == (True, False)
+
+
+def test_the_platform_side_is_what_enrollment_recorded_paid_within_the_arrival_period() -> None:
+    s = given("P021", at="export_and_compare")
+    s.when(walker("registrar", 9), "export_and_compare", {"platform_rows": [{"certno": "X"}]}).then(
+        events=["DiscrepancyAnalysed"], stage="resolve_discrepancy"
+    )
+    data = s.data()
+    # 陈静's 202610 contribution, paid by her unit on the tests' day (P011's example), read from settlement's view;
+    # what the user sent as platform rows is not an input of this step.
+    assert [(r["certno"], r["belong_ym"], r["paid_fen"]) for r in data[RECEIVED_FACT]] == [
+        ("520102199003070022", "202610", 52000)
+    ]
+    assert data[RECEIVED_LATER_FACT] is None  # the arrival period is one month
+    assert (data["platform_total_amt"], data["diff_total_amt"], data["difference_count"]) == ("520.00", "85.00", 2)
+    assert "platform_rows" not in data
+
+
+def test_a_record_paid_outside_the_arrival_period_or_under_another_insutype_is_not_matched() -> None:
+    s = given("P021", at="export_and_compare")
+    month = s.app.look("contributions_by_month", "202612")
+    assert month is not None
+    looked_up = {RECEIVED_FACT: list(month["rows"].values())}
+    current = s.data()
+    assert [r["paid_amt"] for r in platform_rows(current, looked_up)] == ["520.00"]
+    assert platform_rows({**current, "arrival_begin": "2026-12-06"}, looked_up) == []  # 陈静 paid on the 5th
+    assert platform_rows({**current, "insutypes": ["510"]}, looked_up) == []
 
 
 def test_a_reconciliation_with_differences_walks_to_the_allocation_table_and_exports_them() -> None:
     s = given("P021", at=COMPLETED)
     data = s.data()
-    assert (data["tax_total_amt"], data["totals_match"], data["difference_count"]) == ("705.00", False, 1)
-    assert data["reconciliation"]["differences"][0]["kind"] == "amount_differs"
+    assert (data["tax_total_amt"], data["totals_match"], data["difference_count"]) == ("605.00", False, 2)
+    assert [d["kind"] for d in data["reconciliation"]["differences"]] == ["amount_differs", "missing_on_platform"]
     sheet = load_workbook(io.BytesIO(differences_xlsx(data))).worksheets[0]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert "误差类型" in values[0]
-    assert (values[-1][0], values[-1][-1]) == ("金额不一致", "5.00")
+    header = [str(v) for v in values[0]]
+    by_kind = {row[0]: dict(zip(header, row, strict=True)) for row in values[2:]}
+    assert by_kind["金额不一致"]["误差数额（税务−平台）"] == "5.00"
+    assert by_kind["金额不一致"]["平台缴费单位"] == "52010213594430"
+    assert by_kind["平台无缴费记录"]["误差数额（税务−平台）"] == "80.00"
 
 
 def test_differences_must_be_explained_before_the_allocation_table() -> None:
@@ -176,12 +209,18 @@ def test_differences_must_be_explained_before_the_allocation_table() -> None:
     s.when(walker("registrar", 10), "fill_allocation_table", example).then_refused("DISCREPANCY_NOT_RESOLVED")
 
 
-def test_an_export_that_does_not_add_up_to_the_module_is_refused() -> None:
+def test_a_gap_not_compared_with_the_records_is_refused_at_the_allocation_table() -> None:
     s = given("P021", at="export_and_compare")
-    rows = [dict(r) for r in s.process.stage("export_and_compare").example["platform_rows"]][:1]
-    s.when(walker("registrar", 9), "export_and_compare", {"platform_rows": rows}).then_refused(
-        "EXPORT_TOTAL_MISMATCH", "platform_rows"
-    )
+    s.when(walker("registrar", 9), "skip").then(events=["ExportAndCompareSkipped"], stage="resolve_discrepancy")
+    s.when(walker("finance", 10), "skip").then(events=["ResolveDiscrepancySkipped"], stage="fill_allocation_table")
+    example = dict(s.process.stage("fill_allocation_table").example)
+    s.when(walker("registrar", 11), "fill_allocation_table", example).then_refused("DISCREPANCY_NOT_ANALYSED")
+
+
+def test_an_arrival_period_over_more_than_two_months_is_refused() -> None:
+    s = given("P021")
+    data = dict(s.process.stage("receive_tax_details").example, arrival_begin="2026-10-31")
+    s.when(staff("t", "tax_bureau"), "create", data).then_refused("ARRIVAL_PERIOD_TOO_LONG", "arrival_end")
 
 
 def test_a_tax_row_outside_the_chosen_insutypes_is_refused_naming_the_row() -> None:

@@ -95,10 +95,10 @@ def test_p086_assessment_keeps_the_rule_input_and_refund_must_be_full() -> None:
     assert data["assessment"] == run(BOOK["P086.prepayment_assessment"], data["assessment_input"], TODAY)
     assert data["approved_amount"] == "800000.00"
     inst = staff("H52010000001", "institution")
-    case.when(inst, "refund", {"refund_amount": "799999.99", "bank_voucher_no": "R"}).then_refused(
+    case.when(inst, "refund", {"refund_amount": "799999.99", "refund_voucher_no": "R"}).then_refused(
         "REFUND_NOT_FULL", "refund_amount"
     )
-    case.when(inst, "refund", {"refund_amount": "800000.00", "bank_voucher_no": "R"}).then(
+    case.when(inst, "refund", {"refund_amount": "800000.00", "refund_voucher_no": "R"}).then(
         events=["PrepaymentRefunded"], stage="completed"
     )
 

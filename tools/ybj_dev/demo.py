@@ -76,16 +76,20 @@ class Seeder:
         """A case of `process` on its stages' own examples (GET /api/v1/processes/{id}), up to `stop_at` or the end
         (`key`: its idempotency key, by default one per process and variant).
 
-        Each stage is done by a user of its first role, one user per role, so no review meets its own earlier step.
+        Each stage is done by a user of its first role, another user each time a role comes back (gy-finance-01, then
+        gy-finance-02), so no review meets its own earlier step.
         """
         described = self.client.get(f"/api/v1/processes/{process}").json()
         variant = variant or next((v["key"] for v in described.get("variants") or []), None)  # the first, as the engine
         path = [st for st in described["stages"] if not st.get("variants") or variant in st["variants"]]
+        seen: dict[str, int] = {}
 
         def who(stage: dict[str, Any]) -> tuple[str, str]:
             role = str(stage["roles"][0])
-            return (f"gy-{role.replace('_', '-')}-01", role)
+            seen[role] = seen.get(role, 0) + 1
+            return (f"gy-{role.replace('_', '-')}-{seen[role]:02d}", role)
 
+        opener = who(path[0])
         steps: list[Step] = []
         for stage in path[1:]:
             if stage["key"] == stop_at:
@@ -93,7 +97,7 @@ class Seeder:
             action = "approve" if stage.get("review") else stage["key"]
             steps.append((who(stage), action, dict(stage.get("example") or {}), None))
         key = key or f"{process.lower()}-{variant or 'example'}"
-        return self.case(key, process, who(path[0]), dict(path[0].get("example") or {}), steps, variant)
+        return self.case(key, process, opener, dict(path[0].get("example") or {}), steps, variant)
 
     def wait_until_insured(self, certno_: str, timeout: float = 30.0) -> None:
         """Wait until treatment's view of who is insured (fed by enrollment's events on Kafka) has this person."""
@@ -273,6 +277,16 @@ def _settlement(s: Seeder) -> None:
             (SECOND, "step_back", {}, "申报笔数与纸质汇总表不一致，退回初审"),
         ],
     )
+    for process, variant, stop_at in SETTLEMENT_WALKS:
+        s.walk_example(process, variant, stop_at)
+
+
+# Settlement cases on the processes' own examples, beside the hand-made monthly settlements above.
+SETTLEMENT_WALKS: list[tuple[str, str | None, str | None]] = [
+    ("P083", "budget_setup", None),  # 总额预算: 贵阳市第一人民医院's 2026 budget and monthly quotas, in effect
+    ("P086", None, "first_review"),  # 预付金拨付: waiting for the first review
+    ("P027", None, "recheck_level_2"),  # 月结算费用支付: the bank file, waiting for the second 复核 level
+]
 
 
 def _supervision(s: Seeder) -> None:
@@ -308,3 +322,12 @@ def _supervision(s: Seeder) -> None:
             (FIRST, "approve", {"is_violation": True, "vola_amt": "620.50"}, None),
         ],
     )
+    for process, variant, stop_at in SUPERVISION_WALKS:
+        s.walk_example(process, variant, stop_at)
+
+
+# Supervision cases on the processes' own examples, beside the hand-made 智能监控 cases above.
+SUPERVISION_WALKS: list[tuple[str, str | None, str | None]] = [
+    ("P073", None, None),  # 日常检查: two sampled settlement details, nothing found
+    ("P077", None, "review"),  # 举报投诉线索核查: investigated, waiting for review
+]

@@ -13,7 +13,7 @@ from ybj_dev import processes
 DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
 SERVICES = (*DOMAIN_SERVICES, "query")
 # Services with reactions to other services' events (their application's `reactions`), each run by a reactor.
-REACTING_SERVICES = ("treatment", "settlement")
+REACTING_SERVICES = ("treatment", "settlement", "supervision")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ybj_kernel.domain.engine import (
     stage_to_complete,
 )
 from ybj_kernel.domain.process import COMPLETED, DOCUMENT_ISSUED, Lookup, ProcessDefinition, Stage
-from ybj_kernel.domain.reactions import Reaction, cause_of
+from ybj_kernel.domain.reactions import Opening, Reaction, cause_of
 from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.domain.rules import RuleBook
 from ybj_kernel.envelope import event_id
@@ -37,6 +37,8 @@ from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable, Ybj
 from ybj_kernel.registries import Load, apply_effects, find_entry
 
 _CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
+# Who registers the cases reactions open (domain/reactions.py Opening), in the role `system`.
+REACTOR_USER = "system:reactor"
 _CLAIM_NS = uuid5(NAMESPACE_URL, "urn:ybj:claim")
 
 # (service code, admdvs, day) -> a new 受理号; the adapter behind it guarantees uniqueness and, like the
@@ -116,17 +118,10 @@ class CaseApplication(Application[UUID]):
     ) -> CaseAck:
         """Open a case (登记) of a variant; a retried request with the same Idempotency-Key returns the same case."""
         p = self.definition(process_id)
-        case_id = uuid5(_CASE_NS, f"{self.service}:{actor.user_id}:{idempotency_key}") if idempotency_key else uuid4()
+        case_id = _case_id(self.service, actor, idempotency_key) if idempotency_key else uuid4()
         if idempotency_key and (existing := self._find(case_id)) is not None:
             return self._replayed(existing, process_id)
-        opening = p.opening(variant) if variant is None or variant in {v.key for v in p.variants} else None
-        facts = self.facts_for(opening, {}, data)
-        reg = decide_registration(p, actor, data, self._today(), variant, materials, facts)
-        with _store():
-            acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
-        case = self._registered(case_id, p, reg, acceptance_no, correlation_id, idempotency_key)
-        changed = self._claims(case, reg.claim, ())
-        changed += self._registry_changes(case, reg.effects, ())
+        case, changed = self._new_case(p, case_id, data, actor, idempotency_key, correlation_id, variant, materials)
         try:
             self._save(case, *changed)
         except Conflict:
@@ -134,6 +129,31 @@ class CaseApplication(Application[UUID]):
                 return self._replayed(existing, process_id)
             raise
         return _ack(case)
+
+    def _new_case(
+        self,
+        p: ProcessDefinition,
+        case_id: UUID,
+        data: dict[str, Any],
+        actor: Actor,
+        idempotency_key: str | None,
+        correlation_id: str | None,
+        variant: str | None = None,
+        materials: tuple[str, ...] = (),
+        look: Load | None = None,
+        *,
+        causation_id: str | None = None,
+    ) -> tuple[Case, list[Any]]:
+        """A case registered (not saved yet), with the claims and registry entries its registration changes."""
+        opening = p.opening(variant) if variant is None or variant in {v.key for v in p.variants} else None
+        facts = self.facts_for(opening, {}, data, look)
+        reg = decide_registration(p, actor, data, self._today(), variant, materials, facts)
+        with _store():
+            acceptance_no = self._acceptance_numbers(self.service_code, reg.admdvs, self._today())
+        case = self._registered(case_id, p, reg, acceptance_no, correlation_id, causation_id or idempotency_key)
+        changed: list[Any] = self._claims(case, reg.claim, ())
+        changed += self._registry_changes(case, reg.effects, (), look)
+        return case, changed
 
     def act(self, case_id: UUID, actor: Actor, cmd: Command, *, correlation_id: str | None = None) -> CaseAck:
         """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
@@ -251,6 +271,7 @@ class CaseApplication(Application[UUID]):
         domain error a reaction refused it with (its changes are left out, the others' kept).
         """
         touched: dict[tuple[str, str], Entry] = {}
+        opened: dict[UUID, list[Any]] = {}  # cases reactions opened, with what their registration changed
 
         def look(registry: str, key: str) -> dict[str, Any] | None:
             if (found := touched.get((registry, key))) is not None:
@@ -260,26 +281,52 @@ class CaseApplication(Application[UUID]):
         outcomes: list[int | YbjError] = []
         for envelope in envelopes:
             try:
-                effects = tuple(e for r in self.reactions if r.matches(envelope) for e in r.react(envelope, look))
-                if not effects:
-                    outcomes.append(0)
-                    continue
+                results = tuple(x for r in self.reactions if r.matches(envelope) for x in r.react(envelope, look))
+                effects = tuple(x for x in results if isinstance(x, Effect))
                 before = {k: len(e.pending_events) for k, e in touched.items()}
                 with _store():
-                    changed = apply_effects(
-                        self.registries, self.repository.get, cause_of(envelope), effects, (), touched
+                    changed = (
+                        apply_effects(self.registries, self.repository.get, cause_of(envelope), effects, (), touched)
+                        if effects
+                        else {}
                     )
+                cases = [self._opened(o, envelope, opened) for o in results if isinstance(o, Opening)]
             except Unavailable:
                 raise
             except YbjError as refused:
                 outcomes.append(refused)
                 continue
             touched.update(changed)
-            outcomes.append(sum(len(e.pending_events) > before.get(k, 0) for k, e in changed.items()))
+            new_cases = [c for c in cases if c is not None]
+            opened.update((c[0].id, c) for c in new_cases)
+            changed_entries = sum(len(e.pending_events) > before.get(k, 0) for k, e in changed.items())
+            outcomes.append(changed_entries + len(new_cases))
         pending = [e for e in touched.values() if e.pending_events]
+        pending += [aggregate for case in opened.values() for aggregate in case]
         if pending:
             self._save(*pending)
         return outcomes
+
+    def _opened(self, opening: Opening, envelope: Mapping[str, Any], opened: Mapping[UUID, Any]) -> list[Any] | None:
+        """The case a reaction opens, registered by the system, with what its registration changes; None when the
+        same opening (its key) already opened it."""
+        actor = Actor(REACTOR_USER, ("system",), opening.admdvs)
+        case_id = opened_case_id(self.service, opening.key, opening.admdvs)
+        if case_id in opened or self._find(case_id) is not None:
+            return None
+        p = self.definition(opening.process_id)
+        correlation = str(envelope.get("correlationid") or cause_of(envelope))
+        case, changed = self._new_case(
+            p,
+            case_id,
+            dict(opening.data),
+            actor,
+            opening.key,
+            correlation,
+            opening.variant,
+            causation_id=cause_of(envelope),
+        )
+        return [case, *changed]
 
     def _registered(
         self,
@@ -501,6 +548,17 @@ def _key_of(lookup: Lookup, data: Mapping[str, Any]) -> str | None:
         return lookup.key(data)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _case_id(service: str, actor: Actor, idempotency_key: str) -> UUID:
+    """A case opened under an Idempotency-Key has the same id every time: a retry finds it."""
+    return uuid5(_CASE_NS, f"{service}:{actor.user_id}:{idempotency_key}")
+
+
+def opened_case_id(service: str, opening_key: str, admdvs: str) -> UUID:
+    """The id of the case a reaction's `Opening` with this key opens in a service: the same every time, so that the
+    fact behind it opens it once (and staff or a test can find it)."""
+    return _case_id(service, Actor(REACTOR_USER, ("system",), admdvs), opening_key)
 
 
 def _claim_id(claim: Claim) -> UUID:

@@ -266,5 +266,6 @@ def with_receptions(
 def _received(message: dict[str, Any]) -> dict[str, Any]:
     payload = copy.deepcopy(message["payload"])
     data = payload["properties"]["data"]
-    data["properties"]["args"] = {"type": ["object", "null"], "description": "the publisher's operation arguments"}
+    if "args" in data.get("properties", {}):  # a registry event's (a case event's data is the step's, kept whole)
+        data["properties"]["args"] = {"type": ["object", "null"], "description": "the publisher's operation arguments"}
     return {**message, "payload": payload}

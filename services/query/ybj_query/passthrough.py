@@ -16,6 +16,7 @@ from ybj_query.models import cases
 from ybj_query.registry_reads import registry_router
 from ybj_query.rules_routes import rules_router
 from ybj_query.settlement_reads import settlement_router
+from ybj_query.supervision_reads import supervision_router
 from ybj_query.treatment_reads import treatment_router
 
 # Statuses a passed-through answer may carry besides 200: the service's own, handed back unchanged.
@@ -60,6 +61,7 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
     router.include_router(rules_router(gateway))
     router.include_router(treatment_router(engine))
     router.include_router(settlement_router(gateway, engine))
+    router.include_router(supervision_router(gateway))
     return router
 
 

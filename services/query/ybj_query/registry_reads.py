@@ -55,7 +55,18 @@ REGISTRY_SERVICES = {
         ),
         "treatment",
     ),
-    **dict.fromkeys(("settlement_record", "institution_month", "deduction", "payable"), "settlement"),
+    **dict.fromkeys(
+        (
+            "settlement_record",
+            "institution_month",
+            "deduction",
+            "payable",
+            "contributions_by_person",
+            "contributions_by_month",
+        ),
+        "settlement",
+    ),
+    **dict.fromkeys(("screened_person", "monitoring_month", "violation"), "supervision"),
 }
 # Reads of these are written to the access log (who looked at which person, account or employer).
 LOGGED_REGISTRIES = frozenset({"person", "account", "employer"})

@@ -1,17 +1,19 @@
 """Settlement records at the entry point: institutions send them (forwarded to the settlement service), and a person's
 consumption (消费信息) and annual statement (本年累计医疗费用, 年度账单) are read from the registry read models projected
 off settlement's published records. Amounts are in fen; a 冲正 record carries the negative of its original, so sums
-count reversals."""
+count reversals. A P021 reconciliation's differences download as Excel from the settlement service, passed through."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine, func, select
 
+from ybj_kernel.adapters.spreadsheets_export import XLSX_MEDIA_TYPE
 from ybj_kernel.entrypoints.http_common import CurrentActor
 from ybj_query.gateway import Gateway, relayed
 from ybj_query.models import registry_entries
@@ -26,6 +28,11 @@ SENT: dict[int | str, dict[str, Any]] = {
     409: {"description": "结算ID 已有不同记录、已冲正或原记录不存在 / setl_id taken, already reversed, or no original"},
 }
 Year = Annotated[int, Query(ge=2000, le=2100, description="年度")]
+XLSX_PASSED: dict[int | str, dict[str, Any]] = {
+    **PASSED,
+    200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "an .xlsx workbook"},
+    409: {"description": "当前环节尚无该清单 / not available at this stage"},
+}
 
 
 def _of_person(psn_no: str, year: int) -> Any:
@@ -56,7 +63,8 @@ def annual_statement(engine: Engine, psn_no: str, year: int) -> dict[str, Any]:
 
 
 def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
-    """POST /api/v1/settlement-records; GET /api/v1/persons/{psn_no}/settlements and /annual-statement."""
+    """POST /api/v1/settlement-records; GET /api/v1/persons/{psn_no}/settlements and /annual-statement;
+    GET /api/v1/reconciliations/{case_id}/differences.xlsx."""
     router = APIRouter()
 
     @router.post("/api/v1/settlement-records", responses=SENT)
@@ -65,6 +73,13 @@ def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
         return relayed(
             await gateway.forward("settlement", "/api/v1/settlement-records", await request.body(), request.headers)
         )
+
+    @router.get("/api/v1/reconciliations/{case_id}/differences.xlsx", responses=XLSX_PASSED)
+    async def reconciliation_differences(case_id: UUID, request: Request) -> Response:
+        """征缴实收对账误差明细 of a P021 case as Excel, passed through from the settlement service (which checks the
+        token: staff who may print the case's forms)."""
+        path = f"/api/v1/reconciliations/{case_id}/differences.xlsx"
+        return await gateway.pass_through("settlement", "GET", path, headers=request.headers)
 
     @router.get("/api/v1/persons/{psn_no}/settlements", responses=PASSED)
     async def person_settlements(

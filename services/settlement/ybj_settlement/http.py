@@ -1,16 +1,21 @@
-"""The settlement service's own HTTP routes: institutions send their settlement records (records.py)."""
+"""The settlement service's own HTTP routes: institutions send their settlement records (records.py), and staff
+download a P021 reconciliation's differences as Excel (documents/adjustments.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Body
+from fastapi.responses import Response
 
 from ybj_kernel.application import CaseApplication
+from ybj_kernel.entrypoints.case_workbooks import WORKBOOK_ERRORS, case_workbook
 from ybj_kernel.entrypoints.http_common import CurrentActor
 from ybj_kernel.errors import Forbidden
+from ybj_settlement.documents.adjustments import RECONCILIATION_DIFFERENCES, differences_xlsx
 from ybj_settlement.ingestion import ingest
+from ybj_settlement.processes.p021_contribution_collection_reconciliation import P021
 
 # Who may send records: the institution itself (its own code), or staff importing an institution's file.
 SENDERS = frozenset({"institution", "registrar", "system"})
@@ -59,5 +64,27 @@ def records_router(app: CaseApplication) -> APIRouter:
                 )
         batch_id = str(uuid4())
         return {"batch_id": batch_id, **ingest(app, records, batch_id)}
+
+    return router
+
+
+def reconciliation_router(app: CaseApplication) -> APIRouter:
+    """GET /api/v1/reconciliations/{case_id}/differences.xlsx."""
+    router = APIRouter(tags=["reconciliation 征缴实收对账"])
+
+    @router.get("/api/v1/reconciliations/{case_id}/differences.xlsx", responses=WORKBOOK_ERRORS)
+    def reconciliation_differences(case_id: UUID, who: CurrentActor) -> Response:
+        """征缴实收对账误差明细 of a P021 case as Excel, one row a difference (「分析误差原因，并列出误差数额」): once the
+        comparison is done, for the staff who may print the case's forms."""
+        return case_workbook(
+            app,
+            case_id,
+            who,
+            processes={P021.id},
+            form=RECONCILIATION_DIFFERENCES.name,
+            render=differences_xlsx,
+            what_zh="征缴实收对账误差明细",
+            what_en="reconciliation differences",
+        )
 
     return router

@@ -5,7 +5,8 @@ Treatment approves what is owed (a reimbursement, a maternity allowance, medical
 source's key, with the payee, the amount in fen, the bank account, the source process and the source case (the
 envelope's `bycaseid`), until a fund-payment chain pays it. A `ChangeReverted` of the source (its case stepped back
 before payment) withdraws it; one already paid is not withdrawn here but refused, naming the payment, for staff to
-recover. The same event delivered twice changes nothing.
+recover. The same event delivered twice changes nothing. A row the bank returns unpaid comes back to this queue with the
+bank's reason (`fail`; a row that was not a payable is queued as one, payment_chains.paid_payables).
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def _pay(state: dict[str, Any], args: dict[str, Any]) -> None:
     state.update(status=PAID, paid_fen=int(args["amount_fen"]), pay_batch_no=args.get("pay_batch_no"))
 
 
+def _fail(state: dict[str, Any], args: dict[str, Any]) -> None:
+    if state.get("status") != PENDING:
+        raise Conflict(
+            "PAYABLE_NOT_PENDING",
+            f"待支付款项 {state.get('key')} 当前不是待支付，不能登记银行退回",
+            f"payable {state.get('key')} is {state.get('status')}, not pending",
+            "payable_key",
+        )
+    state["last_failure"] = dict(args)  # still pending: back in the queue, with the bank's reason
+
+
 PAYABLES = Registry(
     PAYABLE,
     "待支付款项",
@@ -74,6 +86,7 @@ PAYABLES = Registry(
         "receive": Op("受理待遇支付", "PayableReceived", None, _receive),
         "withdraw": Op("撤回待遇支付", "PayableWithdrawn", None, _withdraw),
         "pay": Op("待遇支付已拨付", "PayablePaid", None, _pay),
+        "fail": Op("银行退回（支付失败）", "PayableReturnedByBank", None, _fail),
     },
     frozenset({"receive"}),
 )

@@ -8,6 +8,7 @@ from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.domain.registry import Registry
 from ybj_kernel.domain.rules import RuleBook
+from ybj_supervision import screening
 from ybj_supervision.areas import AREAS, PROCESSES
 
 REGISTRIES: dict[str, Registry] = {r.name: r for area in AREAS for r in area.REGISTRIES}
@@ -21,6 +22,7 @@ class SupervisionApplication(CaseApplication):
     service_code = "40"
     registries = REGISTRIES
     rules = RuleBook(rule for area in AREAS for rule in area.RULES)
+    reactions = screening.REACTIONS
 
     @classmethod
     def default_definitions(cls) -> Mapping[str, ProcessDefinition]:

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ybj_kernel.domain.process import Lookup
-from ybj_kernel.domain.registry import Op, Registry, index_registry, patched
+from ybj_kernel.domain.registry import Op, Registry, index_registry, kept_parts, patched
 from ybj_kernel.errors import Conflict
 
 INSURED_REGISTRY = "insured"
@@ -42,15 +42,7 @@ class Sync(BaseModel):
 
 def kept_patch(patch: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The operations of an enrollment person patch that touch the parts this view keeps (whole-state ones slimmed)."""
-    kept: list[dict[str, Any]] = []
-    for op in patch:
-        path = str(op["path"])
-        if path == "":
-            value = op.get("value") or {}
-            kept.append({**op, "value": {k: v for k, v in value.items() if k in KEPT}})
-        elif path.split("/")[1] in KEPT and str(op.get("from", "/relations")).split("/")[1] in KEPT:
-            kept.append(dict(op))
-    return kept
+    return kept_parts(patch, KEPT)
 
 
 def _sync(state: dict[str, Any], args: dict[str, Any]) -> None:

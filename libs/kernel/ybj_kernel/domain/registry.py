@@ -9,7 +9,7 @@ completed case back reverts that case's change with a new event, so both moves s
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -90,6 +90,21 @@ def patched(state: Any, patch: Sequence[Mapping[str, Any]]) -> Any:
         return jsonpatch.apply_patch(state, copy.deepcopy(list(patch)))
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
         raise ValueError(f"the patch does not fit the state: {exc}") from None
+
+
+def kept_parts(patch: Sequence[Mapping[str, Any]], kept: Collection[str]) -> list[dict[str, Any]]:
+    """The operations of another service's entry patch that touch the top-level parts a view keeps (`kept`), for a
+    consumer that keeps a slice of that entry (treatment's insured persons, settlement's contributions): an operation on
+    the whole document is slimmed to the kept parts, one on (or moving from) another part is left out."""
+    out: list[dict[str, Any]] = []
+    for op in patch:
+        path = str(op["path"])
+        if path == "":
+            value = op.get("value") or {}
+            out.append({**op, "value": {k: v for k, v in value.items() if k in kept}})
+        elif path.split("/")[1] in kept and ("from" not in op or str(op["from"]).split("/")[1] in kept):
+            out.append(dict(op))
+    return out
 
 
 class Entry(Aggregate):

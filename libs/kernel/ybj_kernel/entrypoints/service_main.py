@@ -20,7 +20,7 @@ from ybj_kernel.adapters.eventstore import (
     RECONNECT_TIMEOUT_SECONDS,
     PostgresAcceptanceNumbers,
     eventstore_env,
-    reconnect_promptly,
+    tune_event_store_pool,
 )
 from ybj_kernel.adapters.reactor import run_reactor
 from ybj_kernel.adapters.relay import run_relay
@@ -46,7 +46,7 @@ def bootstrap(
         app = app_class(
             definitions or app_class.default_definitions(), acceptance, env=eventstore_env(settings.pg_dsn, schema)
         )
-    reconnect_promptly(app)
+    tune_event_store_pool(app)
     years = install_schedules(settings.calendar_file)
     CALENDAR_LAST_YEAR.labels(schema).set(years[-1])
     return app

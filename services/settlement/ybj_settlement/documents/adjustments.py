@@ -1,7 +1,7 @@
 """Forms of P078 违规扣款, P021 征缴实收对账 and P042 城乡居民基金支出, and P021's differences as an Excel workbook.
 
 Printed forms (PDF, GET /api/v1/cases/{id}/documents/{name}): 违规扣款明细表 (P078, one deduction a case), 对账误差明细
-(P021's export_items 「对账起止期内所有缴费记录（导出）」 compared with the tax details), 医保基金实收分配情况表 (P021),
+(P021's tax details compared with the 缴费记录 enrollment recorded), 医保基金实收分配情况表 (P021),
 审核汇总情况 (P042's export_item). `differences_xlsx` renders a P021 case's differences as a one-sheet workbook with the
 kernel's `table_xlsx`, one row a difference, for the clerk to analyse (「分析误差原因，并列出误差数额」).
 """
@@ -51,16 +51,31 @@ DIFFERENCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("current_month_zh", "本月/非本月"),
     ("tax_emp_amt", "税务单位缴费"),
     ("tax_psn_amt", "税务个人缴费"),
-    ("platform_emp_amt", "平台单位缴费"),
-    ("platform_psn_amt", "平台个人缴费"),
+    ("tax_amt", "税务征收合计"),
+    ("platform_amt", "平台实缴金额"),
+    ("payer_zh", "平台缴费单位"),
     ("diff_amt", "误差数额（税务−平台）"),
 )
+
+
+def _payer_zh(difference: Mapping[str, Any]) -> str:
+    """Who paid on the platform: the units, 个人缴费, or nothing when the platform has no record."""
+    if difference["kind"] == "missing_on_platform":
+        return ""
+    return "、".join(difference.get("platform_emp_nos") or ()) or "个人缴费"
 
 
 def difference_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A P021 case's differences as table rows (by column code)."""
     rows = (data.get("reconciliation") or {}).get("differences") or []
-    return [{**d, "current_month_zh": "本月征收本月部分" if d["current_month"] else "本月征收非本月部分"} for d in rows]
+    return [
+        {
+            **d,
+            "current_month_zh": "本月征收本月部分" if d["current_month"] else "本月征收非本月部分",
+            "payer_zh": _payer_zh(d),
+        }
+        for d in rows
+    ]
 
 
 def difference_lines(data: Mapping[str, Any]) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from ybj_kernel.domain.clock import today_of
+from ybj_kernel.domain.documents import DocumentSpec
 from ybj_kernel.domain.process import Check, Lookup, Material, ProcessDefinition, Stage
 from ybj_kernel.domain.rules import run
 from ybj_kernel.domain.validation import Admdvs, Money, bilingual
@@ -224,9 +225,17 @@ def payout_stages(
 
 
 def monthly_settlement(
-    *, id: str, slug: str, name_zh: str, declarer_zh: str, subsystem_zh: str, summary_form: str
+    *,
+    id: str,
+    slug: str,
+    name_zh: str,
+    declarer_zh: str,
+    subsystem_zh: str,
+    summary_form: str,
+    documents: tuple[DocumentSpec, ...] = (),
 ) -> ProcessDefinition:
-    """One monthly settlement process of the shared flow; P079 and P080 differ in names, subsystem and form."""
+    """One monthly settlement process of the shared flow; P079 and P080 differ in names, subsystem and forms (their
+    拨付单据 and 汇总合单: documents/cycles.py)."""
     return ProcessDefinition(
         id=id,
         slug=slug,
@@ -303,4 +312,5 @@ def monthly_settlement(
             ),
             *payout_stages("payable_amount", "99900.25", merge_name="月结算合单及打印"),
         ),
+        documents=documents,
     )

@@ -4,9 +4,12 @@
    with their totals (单位, 个人, 本月征收本月部分, 本月征收非本月部分).
 2. 对账: the 税务代征数据对账 module's figures (单位应缴金额, 个人应缴金额, 单位划统筹金额, 单位划入个帐金额, 滞纳金, 利息) are
    entered; 单位 and 个人 are compared with the tax totals (`totals_match`).
-3. 比对 (optional, 「数据有误差，导出对账起止期内所有缴费记录」): the platform's 缴费记录 export (today from enrollment's
-   export; later a view kept from enrollment's events) must add up to the figures of step 2; the rule
-   `contribution_reconciliation` matches it against the tax rows (the case keeps its output as `reconciliation`).
+3. 比对 (optional, 「数据有误差，导出对账起止期内所有缴费记录」): nothing is typed in. The platform's 缴费记录 are the ones
+   enrollment recorded and published, as settlement keeps them (contributions.py): the step looks up the months of the
+   到账起止时间 (`RECEIVED`), keeps the rows paid within it under the chosen 险种, and the rule
+   `contribution_reconciliation` matches them against the tax rows: each person, 险种 and 所属期 missing on the
+   platform, missing from the tax details, or paid another amount is a difference (the case keeps the rule's output as
+   `reconciliation`; GET /api/v1/reconciliations/{case_id}/differences.xlsx lists them as Excel).
 4. 误差处理 (optional): finance records the causes found with the tax and finance departments.
 5. 《医保基金实收分配情况表》: refused while a gap has not been analysed (step 3) or a difference found not explained (step 4).
 """
@@ -24,17 +27,15 @@ from ybj_kernel.domain.process import Material, ProcessDefinition, Stage
 from ybj_kernel.domain.rules import run
 from ybj_kernel.domain.validation import Money, bilingual
 from ybj_kernel.errors import InvalidInput
+from ybj_settlement.contributions import RECEIVED, received_between
 from ybj_settlement.documents.adjustments import ALLOCATION_TABLE, RECONCILIATION_DIFFERENCES, difference_lines
-from ybj_settlement.rules.adjustments_reconciliation import (
-    MAX_ROWS,
-    RECONCILIATION,
-    YM,
-    ContributionRow,
-    Insutype,
-    PlatformRow,
-)
+from ybj_settlement.rules.adjustments import yuan
+from ybj_settlement.rules.adjustments_reconciliation import MAX_ROWS, RECONCILIATION, YM, ContributionRow, Insutype
 
 ZERO = Decimal("0.00")
+# The 到账起止时间 of one reconciliation lie in at most this many calendar months: the matching step reads one month of
+# received contributions per lookup (contributions.RECEIVED). A technical limit of this system, not a policy number.
+MAX_ARRIVAL_MONTHS = len(RECEIVED)
 
 
 class TaxDetails(BaseModel):
@@ -50,6 +51,14 @@ class TaxDetails(BaseModel):
     def _consistent(self) -> TaxDetails:
         if self.arrival_end < self.arrival_begin:
             raise bilingual("到账截止时间不能早于到账起始时间", "arrival_end cannot be before arrival_begin")
+        begin, end = self.arrival_begin, self.arrival_end
+        if (end.year - begin.year) * 12 + end.month - begin.month >= MAX_ARRIVAL_MONTHS:
+            raise InvalidInput(
+                "ARRIVAL_PERIOD_TOO_LONG",
+                f"到账起止时间至多跨{MAX_ARRIVAL_MONTHS}个自然月",
+                f"the arrival period spans at most {MAX_ARRIVAL_MONTHS} calendar months",
+                "arrival_end",
+            )
         if len(set(self.insutypes)) != len(self.insutypes):
             raise bilingual("险种类型重复", "insutypes lists a 险种 twice")
         for i, row in enumerate(self.tax_rows):
@@ -74,12 +83,6 @@ class PlatformFigures(BaseModel):
     interest_amt: Money = Field(default=ZERO, description="利息（元）")
 
 
-class PlatformExport(BaseModel):
-    """对账起止期内所有缴费记录（导出）."""
-
-    platform_rows: list[PlatformRow] = Field(max_length=MAX_ROWS, description="平台缴费记录")
-
-
 class Causes(BaseModel):
     """通过基金财务科与税务部门、财政部门沟通，找出数据误差原因."""
 
@@ -94,8 +97,8 @@ class Allocation(BaseModel):
     civil_servant_amt: Money = Field(default=ZERO, description="单位缴纳公务员补助金额（元）")
 
 
-def _reconcile(current: Mapping[str, Any], platform_rows: list[Any]) -> dict[str, Any]:
-    raw = {"collection_ym": current["collection_ym"], "tax_rows": current["tax_rows"], "platform_rows": platform_rows}
+def _reconcile(current: Mapping[str, Any], platform: list[dict[str, Any]]) -> dict[str, Any]:
+    raw = {"collection_ym": current["collection_ym"], "tax_rows": current["tax_rows"], "platform_rows": platform}
     return run(RECONCILIATION, raw, date.fromisoformat(str(current["arrival_end"])))
 
 
@@ -118,23 +121,27 @@ def compare_figures(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict
     return {"totals_match": emp_gap == 0 and psn_gap == 0, "figures_gap_amt": str(emp_gap + psn_gap)}
 
 
-def check_export_totals(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
-    """The exported records add up to what the module showed (单位应缴金额, 个人应缴金额)."""
-    emp = sum((Decimal(str(r.get("emp_amt", "0"))) for r in step["platform_rows"]), ZERO)
-    psn = sum((Decimal(str(r.get("psn_amt", "0"))) for r in step["platform_rows"]), ZERO)
-    for name, got in (("emp_amt", emp), ("psn_amt", psn)):
-        if got != Decimal(current[name]):
-            raise InvalidInput(
-                "EXPORT_TOTAL_MISMATCH",
-                f"导出缴费记录合计 {got} 元与对账模块显示的 {current[name]} 元不一致",
-                f"the exported records add up to {got}, not the module's {name} {current[name]}",
-                "platform_rows",
-            )
+def platform_rows(current: Mapping[str, Any], step: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The looked-up 缴费记录 paid within the case's 到账起止时间 under its 险种, as the matching rule's platform rows."""
+    begin, end = date.fromisoformat(str(current["arrival_begin"])), date.fromisoformat(str(current["arrival_end"]))
+    return [
+        {
+            "certno": r["certno"],
+            "psn_no": r["psn_no"],
+            "psn_name": r.get("psn_name"),
+            "insutype": r["insutype"],
+            "belong_ym": r["belong_ym"],
+            "emp_no": r.get("emp_no"),
+            "paid_amt": yuan(int(r["paid_fen"])),
+        }
+        for r in received_between(step, begin, end, frozenset(current["insutypes"]))
+    ]
 
 
 def compare_rows(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
-    """Run the matching rule; the case keeps its whole output and the figures the forms print."""
-    out = _reconcile(current, list(step["platform_rows"]))
+    """Match the tax rows against enrollment's records; the case keeps the rule's whole output and the figures the
+    forms print."""
+    out = _reconcile(current, platform_rows(current, step))
     kept = {
         "reconciliation": out,
         "platform_total_amt": out["platform"]["total_amt"],
@@ -150,9 +157,8 @@ def check_settled(current: Mapping[str, Any], _step: Mapping[str, Any]) -> None:
     if not current.get("totals_match") and "reconciliation" not in current:
         raise InvalidInput(
             "DISCREPANCY_NOT_ANALYSED",
-            "对账数据有误差，须先导出缴费记录与税务征收明细比对",
-            "the totals differ: export the records and compare them with the tax details first",
-            "platform_rows",
+            "对账数据有误差，须先将税务征收明细与平台缴费记录比对",
+            "the totals differ: compare the tax details with the platform's contribution records first",
         )
     if current.get("difference_count") and not current.get("discrepancy_causes"):
         raise InvalidInput(
@@ -183,8 +189,8 @@ P021 = ProcessDefinition(
             derive=tax_totals,
             example={
                 "insutypes": ["310"],
-                "arrival_begin": "2026-11-01",
-                "arrival_end": "2026-11-30",
+                "arrival_begin": "2026-12-01",
+                "arrival_end": "2026-12-31",
                 "collection_ym": _TAX_EXAMPLE["collection_ym"],
                 "tax_rows": _TAX_EXAMPLE["tax_rows"],
             },
@@ -196,7 +202,7 @@ P021 = ProcessDefinition(
             "ReconciliationChecked",
             input=PlatformFigures,
             derive=compare_figures,
-            example={"emp_amt": "500.00", "psn_amt": "200.00", "emp_to_pool_amt": "500.00"},
+            example={"emp_amt": "400.00", "psn_amt": "120.00", "emp_to_pool_amt": "400.00"},
         ),
         Stage(
             "export_and_compare",
@@ -204,10 +210,8 @@ P021 = ProcessDefinition(
             ("registrar",),
             "DiscrepancyAnalysed",
             optional=True,
-            input=PlatformExport,
-            checks=(check_export_totals,),
             derive=compare_rows,
-            example={"platform_rows": _TAX_EXAMPLE["platform_rows"]},
+            lookups=RECEIVED,
         ),
         Stage(
             "resolve_discrepancy",
@@ -216,7 +220,12 @@ P021 = ProcessDefinition(
             "DiscrepancyResolved",
             optional=True,
             input=Causes,
-            example={"discrepancy_causes": "个人缴费5.00元为税务当月补征，平台次月到账（示例）"},
+            example={
+                "discrepancy_causes": (
+                    "陈静202610期个人缴费5.00元为税务多征，待退；人员编号52000000000000000001的202612期80.00元"
+                    "平台尚未记录缴费，转参保征缴科核实（示例）"
+                )
+            },
         ),
         Stage(
             "fill_allocation_table",
@@ -225,7 +234,7 @@ P021 = ProcessDefinition(
             "ReconciliationCompleted",
             input=Allocation,
             checks=(check_settled,),
-            example={"emp_to_pool_amt": "500.00", "emp_to_account_amt": "0.00"},
+            example={"emp_to_pool_amt": "400.00", "emp_to_account_amt": "0.00"},
         ),
     ),
     documents=(RECONCILIATION_DIFFERENCES, ALLOCATION_TABLE),

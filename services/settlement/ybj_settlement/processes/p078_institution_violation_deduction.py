@@ -63,7 +63,10 @@ class ManualEntry(Violation):
 class IntelligentEntry(Violation):
     """智能审核扣款: the deduction pushed by intelligent review, naming the supervision case (P072) it comes from."""
 
-    supervision_case_no: str = Field(pattern=r"^\S{1,60}$", description="智能审核案件受理号（P072）")
+    supervision_case_no: str = Field(
+        pattern=r"^\S{1,60}$", description="智能审核违规编号（P072 认定的违规；监管推送时为其违规登记键）"
+    )
+    supervision_case_id: str | None = Field(default=None, max_length=40, description="智能审核案件编号（P072）")
     mdtrt_id: str | None = Field(default=None, max_length=30, description="就诊流水号")
 
 
@@ -170,7 +173,7 @@ P078 = ProcessDefinition(
         Stage(
             "intelligent_deduction_receive",
             "智能审核扣款（接收智能审核系统推送的违规扣款信息；逐条接收或批量接收）",
-            ("registrar",),
+            ("system", "registrar"),
             "IntelligentDeductionsReceived",
             input=IntelligentEntry,
             checks=(check_deduction,),

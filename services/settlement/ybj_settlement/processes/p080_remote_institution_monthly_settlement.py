@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ybj_settlement.documents.cycles import P080_DOCUMENTS
 from ybj_settlement.processes.institution_monthly_settlement import monthly_settlement
 
 P080 = monthly_settlement(
@@ -11,4 +12,5 @@ P080 = monthly_settlement(
     declarer_zh="异地就医定点医药机构",
     subsystem_zh="异地就医管理子系统",
     summary_form="《异地就医定点医药机构医疗费用清算汇总表》",
+    documents=P080_DOCUMENTS,
 )

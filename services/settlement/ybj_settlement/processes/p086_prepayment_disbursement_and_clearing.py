@@ -2,7 +2,9 @@
 
 核定 runs the rule `P086.prepayment_assessment` (cap in months of last year's average: EXAMPLE policy, the seed gives
 none) and keeps its input and output. At the year end 「定点医药机构根据清算通知全额返还年初预拨预付金」: the refund must
-equal what was disbursed, to the fen.
+equal what was disbursed, to the fen. Forms (documents/cycles.py): 预付金拨付单 from 拨付生成 on, 预付金拨付汇总合单 after
+合单, 预付金清算汇总单 after 年终清算. The refund has a voucher field of its own (refund_voucher_no), so the 拨付's
+bank_voucher_no still prints on the 合单 after the refund.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ybj_kernel.domain.process import Material, ProcessDefinition, Stage
 from ybj_kernel.domain.rules import run
 from ybj_kernel.domain.validation import Admdvs, Money
 from ybj_kernel.errors import InvalidInput
+from ybj_settlement.documents.cycles import P086_DOCUMENTS
 from ybj_settlement.processes.institution_monthly_settlement import payout_stages
 from ybj_settlement.rules.cycles import PREPAYMENT
 
@@ -50,18 +53,24 @@ class Refund(BaseModel):
     """全额返还."""
 
     refund_amount: Money = Field(description="返还金额（元）")
-    bank_voucher_no: str = Field(min_length=1, max_length=40, description="银行凭证号")
+    refund_voucher_no: str = Field(min_length=1, max_length=40, description="返还银行凭证号")
 
 
 def assessed(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[str, Any]:
-    """核定: the rule on the application and the assessment, its input and output kept, the approved amount on top."""
+    """核定: the rule on the application and the assessment, its input and output kept, the cap and the approved
+    amount on top (the 拨付单 prints them)."""
     raw = {
         "year": current["year"],
         "monthly_avg_fund_payment": str(step["monthly_avg_fund_payment"]),
         "requested_amount": str(current["requested_amount"]),
     }
     out = run(PREPAYMENT, raw, date(int(current["year"]), 1, 1))
-    return {"assessment_input": raw, "assessment": out, "approved_amount": out["approved_amount"]}
+    return {
+        "assessment_input": raw,
+        "assessment": out,
+        "prepayment_cap": out["cap"],
+        "approved_amount": out["approved_amount"],
+    }
 
 
 def full_refund(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
@@ -125,7 +134,8 @@ P086 = ProcessDefinition(
             "PrepaymentRefunded",
             input=Refund,
             checks=(full_refund,),
-            example={"refund_amount": "800000.00", "bank_voucher_no": "R1"},
+            example={"refund_amount": "800000.00", "refund_voucher_no": "R1"},
         ),
     ),
+    documents=P086_DOCUMENTS,
 )

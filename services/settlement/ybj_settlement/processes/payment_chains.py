@@ -242,15 +242,36 @@ def process_return(current: Mapping[str, Any], step: Mapping[str, Any]) -> dict[
 
 
 def paid_payables(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:
-    """The payments handed over by other services (a payee row naming its `payable_key`) that the bank paid: each is
-    marked paid by this case, which the source service learns from the event (its history names this case)."""
+    """What the bank's return settles, in the `payable` registry (the queue of what is still to be paid):
+    - a paid row naming a `payable_key` (a payment another service handed over) marks it paid by this case, which the
+      source service learns from the event (its history names this case);
+    - a failed row comes back to the queue with the bank's reason: its payable, if it names one, stays pending with the
+      failure recorded; a row that named none is queued as a new payable (`returned:<支付批次号>:<序号>`), so that a
+      later chain pays it by that key."""
     payees = data.get("payees") or []
+    batch = str(data.get("pay_batch_no") or "")
     effects = []
     for line in data.get("paid_lines") or []:
         key = payees[int(line["seq"]) - 1].get("payable_key")
         if key:
-            args = {"amount_fen": int(Decimal(str(line["amount"])) * 100), "pay_batch_no": data.get("pay_batch_no")}
+            args = {"amount_fen": int(Decimal(str(line["amount"])) * 100), "pay_batch_no": batch}
             effects.append(Effect(PAYABLE, str(key), "pay", args))
+    for line in data.get("failed_lines") or []:
+        row = payees[int(line["seq"]) - 1]
+        failure = {"fail_reason": line["fail_reason"], "pay_batch_no": batch, "seq": int(line["seq"])}
+        if row.get("payable_key"):
+            effects.append(Effect(PAYABLE, str(row["payable_key"]), "fail", failure))
+            continue
+        key = f"returned:{batch}:{line['seq']}"
+        returned = {
+            "key": key,
+            "payee": {k: row[k] for k in ("acct_name", "bank_acct", "bank_name")},
+            "amount_fen": int(Decimal(str(line["amount"])) * 100),
+            "source_service": "settlement",
+            "source_event_id": f"bank_return:{batch}:{line['seq']}",
+            "last_failure": failure,
+        }
+        effects.append(Effect(PAYABLE, key, "receive", returned))
     return effects
 
 

@@ -1,12 +1,14 @@
 """P021 征缴实收对账: the tax bureau's 《实际税务征收明细表》 rows matched against the platform's 缴费记录 (DOMAIN E27).
 
 「将税务提供的征收明细与国家医疗保障信息平台导出的缴费记录进行比对——核对税务本月征收部分——核对税务本月征收的非本月部分
-——分析误差原因，并列出误差数额——核对征收总额」 (seeds/001 L972-980). A row is one person's payment for one 险种 and one
-所属期 (单位缴费, 个人缴费). Rows are matched by person (证件号码; a tax row giving only 人员编号 is found through the
-platform's records), 险种类型 and 所属期; rows of one key on one side are added up first (a person may pay twice in a
-month). Each key that is not the same on both sides is a difference: missing on the platform (`missing_on_platform`),
-missing from the tax details (`missing_in_tax`), or the amounts differ (`amount_differs`). The differences always
-add up to the gap between the two totals (`reconciles`); `balanced` says there is no difference at all.
+——分析误差原因，并列出误差数额——核对征收总额」 (seeds/001 L972-980). A tax row is one person's payment for one 险种 and
+one 所属期 (单位缴费, 个人缴费); a platform row is one 缴费记录 as enrollment recorded it: what was paid (实缴) for the
+person, 险种 and 所属期, by the unit or the person, without that split. Rows are matched by person (证件号码; a tax row
+giving only 人员编号 is found through the platform's records), 险种类型 and 所属期; rows of one key on one side are added
+up first (a person may pay twice in a month), and a key's tax amount is its 单位 plus 个人 parts. Each key whose amounts
+are not the same on both sides is a difference: missing on the platform (`missing_on_platform`), missing from the tax
+details (`missing_in_tax`), or the amounts differ (`amount_differs`). The differences always add up to the gap
+between the two totals (`reconciles`); `balanced` says there is no difference at all.
 """
 
 from __future__ import annotations
@@ -49,11 +51,21 @@ class ContributionRow(BaseModel):
         return self
 
 
-class PlatformRow(ContributionRow):
-    """A 缴费记录 exported from the platform: it always names both the person's 人员编号 and 证件号码."""
+class PlatformRow(BaseModel):
+    """A 缴费记录 as enrollment recorded it: the person (人员编号 and 证件号码), 险种, 所属期, who paid and 实缴 (元)."""
 
     certno: str = Field(min_length=1, max_length=50, description="证件号码")
     psn_no: str = Field(min_length=1, max_length=30, description="人员编号")
+    psn_name: str | None = Field(default=None, max_length=50, description="姓名")
+    insutype: Insutype = Field(description="险种类型")
+    belong_ym: str = Field(pattern=YM, description="费款所属期 (YYYYMM)")
+    emp_no: str | None = Field(default=None, max_length=30, description="缴费单位编号（空：个人缴费）")
+    paid_amt: Money = Field(description="实缴金额（元）")
+
+    @model_validator(mode="after")
+    def _upper(self) -> PlatformRow:
+        self.certno = self.certno.upper()
+        return self
 
 
 class ReconciliationInput(BaseModel):
@@ -61,7 +73,7 @@ class ReconciliationInput(BaseModel):
 
     collection_ym: str = Field(pattern=YM, description="税务征收月份 (YYYYMM)")
     tax_rows: list[ContributionRow] = Field(max_length=MAX_ROWS, description="实际税务征收明细")
-    platform_rows: list[PlatformRow] = Field(max_length=MAX_ROWS, description="平台缴费记录（导出）")
+    platform_rows: list[PlatformRow] = Field(max_length=MAX_ROWS, description="平台缴费记录（征缴记录）")
 
 
 class Difference(BaseModel):
@@ -75,28 +87,34 @@ class Difference(BaseModel):
     insutype: str
     belong_ym: str
     current_month: bool = Field(description="本月征收本月部分 (所属期 = 征收月份)")
-    tax_emp_amt: str
-    tax_psn_amt: str
-    platform_emp_amt: str
-    platform_psn_amt: str
+    tax_emp_amt: str = Field(description="税务单位缴费（元）")
+    tax_psn_amt: str = Field(description="税务个人缴费（元）")
+    tax_amt: str = Field(description="税务征收合计（元）")
+    platform_amt: str = Field(description="平台实缴金额（元）")
+    platform_emp_nos: list[str] = Field(description="平台缴费单位编号（空：个人缴费）")
     diff_amt: str = Field(description="误差数额 = 税务 − 平台（元）")
 
 
 class SideTotals(BaseModel):
-    """One side's totals (元): 单位, 个人, all, and the 本月 / 非本月 parts."""
+    """One side's totals (元): all, and the 本月 / 非本月 parts."""
 
     rows: int
-    emp_amt: str
-    psn_amt: str
     total_amt: str
     current_month_amt: str = Field(description="本月征收本月部分")
     other_month_amt: str = Field(description="本月征收非本月部分")
 
 
+class TaxTotals(SideTotals):
+    """The tax side's totals, with its 单位 and 个人 parts."""
+
+    emp_amt: str
+    psn_amt: str
+
+
 class ReconciliationOutput(BaseModel):
     """Both sides' totals, the differences, and whether the differences account for the gap."""
 
-    tax: SideTotals
+    tax: TaxTotals
     platform: SideTotals
     differences: list[Difference]
     difference_count: int
@@ -106,16 +124,25 @@ class ReconciliationOutput(BaseModel):
 
 
 Key = tuple[str, str, str]  # (证件号码, 险种类型, 所属期)
+BY_PSN_NO = "人员编号:"  # a key's person when a tax row gives only a 人员编号 the platform's records do not know
 
 
 def _person(row: ContributionRow, certno_of: dict[str, str]) -> str:
     if row.certno is not None:
         return row.certno
     assert row.psn_no is not None  # checked by the model
-    return certno_of.get(row.psn_no, f"人员编号:{row.psn_no}")
+    return certno_of.get(row.psn_no, f"{BY_PSN_NO}{row.psn_no}")
 
 
-def _sums(rows: Iterable[ContributionRow], certno_of: dict[str, str]) -> dict[Key, list[int]]:
+def _who(person: str, names: dict[str, tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """A key's 人员编号 and 姓名, as either side names them."""
+    if person.startswith(BY_PSN_NO):
+        return person.removeprefix(BY_PSN_NO), None
+    return names.get(person, (None, None))
+
+
+def _tax_sums(rows: Iterable[ContributionRow], certno_of: dict[str, str]) -> dict[Key, list[int]]:
+    """单位 and 个人 (fen) per key."""
     sums: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         pair = sums[(_person(row, certno_of), row.insutype, row.belong_ym)]
@@ -124,17 +151,26 @@ def _sums(rows: Iterable[ContributionRow], certno_of: dict[str, str]) -> dict[Ke
     return sums
 
 
-def _totals(rows: list[Any], sums: dict[Key, list[int]], ym: str) -> SideTotals:
-    emp = sum(v[0] for v in sums.values())
-    psn = sum(v[1] for v in sums.values())
-    current = sum(v[0] + v[1] for k, v in sums.items() if k[2] == ym)
+def _platform_sums(rows: Iterable[PlatformRow]) -> tuple[dict[Key, int], dict[Key, set[str]]]:
+    """实缴 (fen) per key, and the units that paid it."""
+    sums: dict[Key, int] = defaultdict(int)
+    payers: dict[Key, set[str]] = defaultdict(set)
+    for row in rows:
+        key = (row.certno, row.insutype, row.belong_ym)
+        sums[key] += fen(row.paid_amt)
+        if row.emp_no:
+            payers[key].add(row.emp_no)
+    return sums, payers
+
+
+def _totals(rows: list[Any], sums: dict[Key, int], ym: str) -> SideTotals:
+    total = sum(sums.values())
+    current = sum(v for k, v in sums.items() if k[2] == ym)
     return SideTotals(
         rows=len(rows),
-        emp_amt=yuan(emp),
-        psn_amt=yuan(psn),
-        total_amt=yuan(emp + psn),
+        total_amt=yuan(total),
         current_month_amt=yuan(current),
-        other_month_amt=yuan(emp + psn - current),
+        other_month_amt=yuan(total - current),
     )
 
 
@@ -143,15 +179,16 @@ def reconcile(data: ReconciliationInput, _ctx: RuleContext) -> ReconciliationOut
     certno_of = {r.psn_no: r.certno for r in data.platform_rows}
     names: dict[str, tuple[str | None, str | None]] = {r.certno: (r.psn_no, r.psn_name) for r in data.platform_rows}
     names.update({r.certno: (r.psn_no, r.psn_name) for r in data.tax_rows if r.certno and r.psn_name})
-    tax, platform = _sums(data.tax_rows, certno_of), _sums(data.platform_rows, certno_of)
+    tax = _tax_sums(data.tax_rows, certno_of)
+    platform, payers = _platform_sums(data.platform_rows)
     differences = []
     for key in sorted(set(tax) | set(platform)):
         t, p = tax.get(key), platform.get(key)
-        if t == p:
+        if t is not None and p is not None and sum(t) == p:
             continue
         kind = "missing_on_platform" if p is None else "missing_in_tax" if t is None else "amount_differs"
-        t, p = t or [0, 0], p or [0, 0]
-        psn_no, psn_name = names.get(key[0], (None, None))
+        t, p = t or [0, 0], p or 0
+        psn_no, psn_name = _who(key[0], names)
         differences.append(
             Difference(
                 kind=kind,  # type: ignore[arg-type]
@@ -164,12 +201,18 @@ def reconcile(data: ReconciliationInput, _ctx: RuleContext) -> ReconciliationOut
                 current_month=key[2] == data.collection_ym,
                 tax_emp_amt=yuan(t[0]),
                 tax_psn_amt=yuan(t[1]),
-                platform_emp_amt=yuan(p[0]),
-                platform_psn_amt=yuan(p[1]),
-                diff_amt=yuan(t[0] + t[1] - p[0] - p[1]),
+                tax_amt=yuan(sum(t)),
+                platform_amt=yuan(p),
+                platform_emp_nos=sorted(payers.get(key, ())),
+                diff_amt=yuan(sum(t) - p),
             )
         )
-    tax_totals = _totals(data.tax_rows, tax, data.collection_ym)
+    tax_side = _totals(data.tax_rows, {k: sum(v) for k, v in tax.items()}, data.collection_ym)
+    tax_totals = TaxTotals(
+        **tax_side.model_dump(),
+        emp_amt=yuan(sum(v[0] for v in tax.values())),
+        psn_amt=yuan(sum(v[1] for v in tax.values())),
+    )
     platform_totals = _totals(data.platform_rows, platform, data.collection_ym)
     diff_fen = sum(fen(Decimal(d.diff_amt)) for d in differences)
     gap = fen(Decimal(tax_totals.total_amt)) - fen(Decimal(platform_totals.total_amt))
@@ -184,7 +227,9 @@ def reconcile(data: ReconciliationInput, _ctx: RuleContext) -> ReconciliationOut
     )
 
 
-_ROW = {"certno": "520102199003070022", "insutype": "310", "belong_ym": "202611"}
+# An example: 陈静 (P002's employee) paid 520.00 for 202610 through her unit (P011's example, by the unit
+# 52010213594430); the tax bureau has it as 400.00 单位 + 125.00 个人, and a 202612 row the platform has not received.
+_ROW = {"certno": "520102199003070022", "insutype": "310", "belong_ym": "202610"}
 RECONCILIATION: Rule[ReconciliationInput, ReconciliationOutput] = Rule(
     id="contribution_reconciliation",
     process_id="P021",
@@ -199,20 +244,13 @@ RECONCILIATION: Rule[ReconciliationInput, ReconciliationOutput] = Rule(
     output_model=ReconciliationOutput,
     fn=reconcile,
     example={
-        "collection_ym": "202611",
+        "collection_ym": "202612",
         "tax_rows": [
-            {**_ROW, "emp_amt": "500.00", "psn_amt": "125.00"},
-            {"psn_no": "52000000000000000001", "insutype": "310", "belong_ym": "202610", "psn_amt": "80.00"},
+            {**_ROW, "emp_amt": "400.00", "psn_amt": "125.00"},
+            {"psn_no": "52000000000000000001", "insutype": "310", "belong_ym": "202612", "psn_amt": "80.00"},
         ],
         "platform_rows": [
-            {**_ROW, "psn_no": "52000000000000000002", "emp_amt": "500.00", "psn_amt": "120.00"},
-            {
-                "certno": "52011519850312002X",
-                "psn_no": "52000000000000000001",
-                "insutype": "310",
-                "belong_ym": "202610",
-                "psn_amt": "80.00",
-            },
+            {**_ROW, "psn_no": "5254229680329901", "emp_no": "52010213594430", "paid_amt": "520.00"},
         ],
     },
     parameters={"match_on": ["证件号码/人员编号", "险种类型", "所属期"], "max_rows": MAX_ROWS},

@@ -7,10 +7,11 @@ from typing import Any
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_kernel.domain.registry import Registry
 from ybj_kernel.domain.rules import Rule
+from ybj_supervision import screening
 from ybj_supervision.processes.p072_intelligent_monitoring import P072
 from ybj_supervision.rules.monitoring import MONITORING_RULES
 
 PROCESSES: tuple[ProcessDefinition, ...] = (P072,)
-REGISTRIES: tuple[Registry, ...] = ()
+REGISTRIES: tuple[Registry, ...] = screening.REGISTRIES
 RULES: tuple[Rule[Any, Any], ...] = MONITORING_RULES
 EXAMPLE_PREREQUISITES: dict[str, tuple[str, ...]] = {}

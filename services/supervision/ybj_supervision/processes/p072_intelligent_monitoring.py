@@ -1,7 +1,8 @@
 """P072 智能监控: 疑点登记 → 初审 → (申诉) → 复审 → 合议 → 补差 → 关闭.
 
 A suspicious claim screened by the rules engine is opened as a case; reviewers mark it 违规 or 不违规.
-What the panel finds not in violation is sent to settlement for 补差 (compensation).
+What the panel finds not in violation is sent to settlement for 补差 (compensation); what it confirms as a violation is put
+in force as a `violation` when the case closes, and settlement deducts it (P078, 智能审核扣款).
 
 A case is one visit (mdtrt_id and rule_code given), or one institution's month of the monitoring rules' hits
 (rules/monitoring_cases.py): then `hits` lists them, and the 疑点金额 is their sum.
@@ -9,15 +10,19 @@ A case is one visit (mdtrt_id and rule_code given), or one institution's month o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ybj_kernel.domain.process import ProcessDefinition, Stage
+from ybj_kernel.domain.registry import Effect
 from ybj_kernel.domain.validation import Admdvs, Money
 from ybj_kernel.errors import InvalidInput
+
+VIOLATION = "violation"  # supervision's registry of confirmed violations (screening.py)
 
 
 class SuspicionEvidence(BaseModel):
@@ -58,6 +63,9 @@ class Suspicion(BaseModel):
     suspect_amount: Money = Field(description="疑点金额（元），初审前暂扣")
     setl_ym: str | None = Field(default=None, pattern=r"^\d{4}(0[1-9]|1[0-2])$", description="结算年月（按月登记）")
     hits: list[SuspicionHit] = Field(default_factory=list, description="监控规则疑点（按机构、月份登记）")
+    screening_key: str | None = Field(
+        default=None, max_length=60, description="监控批次（机构:结算年月:序号，系统按月登记时填写）"
+    )
 
 
 class Verdict(BaseModel):
@@ -66,6 +74,21 @@ class Verdict(BaseModel):
     is_violation: bool = Field(description="是否违规")
     vola_amt: Money = Field(default=Decimal(0), description="违规金额（元）")
     opinion: str | None = Field(default=None, max_length=1000, description="审核意见")
+
+
+class PanelVerdict(Verdict):
+    """合议's finding, which settlement deducts when it is a violation: the kind, multiple, fund and month."""
+
+    kind: Literal["ordinary", "penalty"] = Field(
+        default="ordinary", description="ordinary 违规扣款（减统筹区应结算）/ penalty 倍数处罚性扣款（减机构申报额）"
+    )
+    multiple: Decimal = Field(default=Decimal(1), gt=0, le=100, max_digits=6, decimal_places=2, description="扣款倍数")
+    fund_type: Literal["310100", "390100", "510100"] | None = Field(
+        default=None, description="扣款基金类型（认定违规时必填）"
+    )
+    deduct_ym: str | None = Field(
+        default=None, pattern=r"^\d{4}(0[1-9]|1[0-2])$", description="扣款所属清算年月（不填为疑点的结算年月）"
+    )
 
 
 class Appeal(BaseModel):
@@ -112,6 +135,51 @@ def check_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
             "vola_amt must be 0 when there is no violation",
             "vola_amt",
         )
+
+
+def check_panel_verdict(current: Mapping[str, Any], step: Mapping[str, Any]) -> None:
+    """A confirmed violation says which fund it is deducted from, and for which month."""
+    check_verdict(current, step)
+    if not step["is_violation"]:
+        return
+    if not step.get("fund_type"):
+        raise InvalidInput("MISSING_FIELD", "认定违规时须填写扣款基金类型", "fund_type is required", "fund_type")
+    if not (step.get("deduct_ym") or current.get("setl_ym")):
+        raise InvalidInput(
+            "MISSING_FIELD",
+            "疑点未按月登记，认定违规时须填写扣款所属清算年月",
+            "deduct_ym is required when the suspicion has no setl_ym",
+            "deduct_ym",
+        )
+
+
+def violation_key(data: Mapping[str, Any]) -> str:
+    """The confirmed violation's key: the monitoring batch, or the institution, visit and rule of a single suspicion."""
+    return str(data.get("screening_key") or f"{data['fixmedins_code']}:{data.get('mdtrt_id')}:{data.get('rule_code')}")
+
+
+def confirmed_violation(data: Mapping[str, Any], _variant: str | None) -> Sequence[Effect]:
+    """Closed after 合议 found a violation: it is in force as a `violation`, which settlement deducts (P078)."""
+    if not data.get("is_violation") or Decimal(str(data.get("vola_amt", "0"))) <= 0:
+        return []
+    ym = str(data.get("deduct_ym") or data["setl_ym"])
+    first = date(int(ym[:4]), int(ym[4:]), 1)
+    last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
+    args = {
+        "fixmedins_code": data["fixmedins_code"],
+        "admdvs": data["admdvs"],
+        "setl_ym": ym,
+        "vola_amt": str(data["vola_amt"]),
+        "kind": data.get("kind") or "ordinary",
+        "multiple": str(data.get("multiple") or "1"),
+        "fund_type": data["fund_type"],
+        "vola_begndate": first.isoformat(),
+        "vola_enddate": last.isoformat(),
+        "task_name": data["task_name"],
+        "hit_count": len(data.get("hits") or []),
+        "mdtrt_id": data.get("mdtrt_id"),
+    }
+    return [Effect(VIOLATION, violation_key(data), "confirm", args)]
 
 
 def compensation(current: Mapping[str, Any], _step: Mapping[str, Any]) -> dict[str, Any]:
@@ -179,9 +247,9 @@ P072 = ProcessDefinition(
             ("panel",),
             "CollegialReviewCompleted",
             review=True,
-            input=Verdict,
-            checks=(check_verdict,),
-            example={"is_violation": True, "vola_amt": "840.00"},
+            input=PanelVerdict,
+            checks=(check_panel_verdict,),
+            example={"is_violation": True, "vola_amt": "840.00", "fund_type": "310100", "deduct_ym": "202611"},
         ),
         Stage(
             "compensation",
@@ -192,4 +260,5 @@ P072 = ProcessDefinition(
         ),
         Stage("close", "关闭", ("auditor",), "CaseClosed"),
     ),
+    effects=confirmed_violation,
 )

@@ -106,7 +106,7 @@ def sex_specific_item(data: MonitoringInput, _: RuleContext | None = None, items
     for record in in_effect(data.records):
         for i, line in enumerate(record.lines):
             only = items.sex_specific.get(line.med_list_codg)
-            if only is None or only[1] == record.gend:
+            if only is None or record.gend is None or only[1] == record.gend:
                 continue
             cont = f"{only[0]}（{line.med_list_codg}）限{SEXES[only[1]]}性，参保人性别为{SEXES[record.gend]}"
             evid = [Evidence(setl_id=record.setl_id, line_idx=[i])]
@@ -154,6 +154,16 @@ def billing_after_insurance_ended(data: MonitoringInput, _: RuleContext | None =
         cont = f"参保终止日期 {end} 后发生费用 {len(late)} 条"
         hits.append(_hit(AFTER_INSURANCE, record, cont, amt, 2, [Evidence(setl_id=record.setl_id, line_idx=late)]))
     return hits
+
+
+# The rules every settlement record is screened with as it arrives (screening.py), each person's records together.
+SCREENS: tuple[Callable[[MonitoringInput], list[Hit]], ...] = (
+    duplicate_billing,
+    quantity_over_limit,
+    sex_specific_item,
+    overlapping_inpatient_stays,
+    billing_after_insurance_ended,
+)
 
 
 def _output(rule: tuple[str, str], hits: Sequence[Hit]) -> MonitoringOutput:

@@ -40,7 +40,7 @@ class SettlementRecord(BaseModel):
     mdtrt_id: str = Field(min_length=1, max_length=40, description="就诊ID")
     psn_no: str = Field(min_length=1, max_length=40, description="人员编号")
     certno: str = Field(default="", max_length=50, description="证件号码")
-    gend: Literal["1", "2"] = Field(description="性别 (1 男, 2 女)")
+    gend: Literal["1", "2"] | None = Field(default=None, description="性别 (1 男, 2 女; 未知则限性别规则不适用)")
     fixmedins_code: str = Field(min_length=1, max_length=30, description="定点医药机构编号")
     insutype: str = Field(default="", max_length=6, description="险种类型")
     med_type: str = Field(min_length=1, max_length=6, description="医疗类别 (11 普通门诊, 21 普通住院 …)")

@@ -63,3 +63,35 @@ def test_records_sent_once_one_reversed_and_the_annual_statement_adds_them_up(ap
     bad = [*records, {**records[0], "setl_id": f"S{tag}9", "fixmedins_code": "X"}]
     refused = api.client.post("/api/v1/settlement-records", json=bad, headers=api.headers(STAFF))
     assert (refused.status_code, refused.json()["field"]) == (422, "records[3].fixmedins_code")
+
+
+def test_a_file_of_records_and_the_institutions_month_behind_its_declaration(api: Api) -> None:
+    import json
+
+    tag = f"{random.randint(0, 10**8):08d}"
+    code = f"H52019{random.randint(0, 10**6 - 1):06d}"
+    psn_no = f"52{random.randint(10**13, 10**14 - 1)}"
+    records = [
+        _record(f"F{tag}1", psn_no, code, "120.50", "72.30", 3),
+        _record(f"F{tag}2", psn_no, code, "88.00", "52.80", 9),
+        _record(f"F{tag}3", psn_no, code, "1530.00", "1071.00", 12, reverses=None),
+    ]
+    ndjson = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+    headers = api.headers((code, "institution", "520102"), **{"Content-Type": "application/x-ndjson"})
+    sent = api.client.post("/api/v1/settlement-records/file", content=ndjson, headers=headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["recorded"] == 3
+    reversal = _record(f"R{tag}2", psn_no, code, "88.00", "52.80", 20, reverses=f"F{tag}2")
+    again = api.client.post("/api/v1/settlement-records/file", content=json.dumps([reversal]).encode(), headers=headers)
+    assert again.status_code == 200, again.text
+    bad = api.client.post("/api/v1/settlement-records/file", content=b'{"setl_id": 1}\n{oops', headers=headers)
+    assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (422, "INVALID_FILE", "records[1]")
+
+    month = read_until(
+        api,
+        f"/api/v1/institutions/{code}/settlements?ym=202610",
+        lambda m: m["totals"]["records"] == 4,
+    )
+    assert month["totals"]["reversals"] == 1
+    assert month["totals"]["hifp_pay"] == 7230 + 107100  # the reversed record and its reversal net out
+    assert [r["setl_id"] for r in month["items"]] == [f"F{tag}1", f"F{tag}2", f"F{tag}3", f"R{tag}2"]

@@ -17,6 +17,8 @@ from tests.integration.enrollment_steps import READER, REG, new_resident, read_u
 from tests.integration.kafka_reader import records
 from ybj_dev.demo import Seeder, Staff
 from ybj_dev.platform import Platform
+from ybj_settlement import bankfiles
+from ybj_settlement.processes.payment_chains import batch_of
 
 pytestmark = pytest.mark.integration
 
@@ -147,3 +149,59 @@ def test_a_hundred_claims_approved_together_and_the_payment_handed_to_settlement
     waiting = read_until(api, f"/api/v1/registries/payable/{payment['subject']}", lambda e: e["in_effect"], 30)
     assert (waiting["state"]["status"], waiting["state"]["source_case_id"]) == ("pending", done["case_id"])
     assert waiting["state"]["amount_fen"] == args["amount_fen"]
+
+    # Paid through a settlement chain (P034, 单位/个人报销费用支付): each side's history names the other.
+    chain_id = _paid_through_a_chain(api, payment["subject"], args["amount_fen"])
+    paid = read_until(
+        api, f"/api/v1/registries/benefit_payment/{payment['subject']}", lambda e: e["state"]["status"] == "paid", 30
+    )
+    assert paid["state"]["paid_by_case"] == chain_id
+    treatment_side = _history(api, "benefit_payment", payment["subject"])
+    assert treatment_side[0]["case_id"] == done["case_id"]  # the claim approved it
+    assert treatment_side[-1]["state"]["paid_by_case"] == chain_id  # settlement's chain paid it
+    settlement_side = _history(api, "payable", payment["subject"])
+    assert settlement_side[0]["state"]["source_case_id"] == done["case_id"]
+    assert (settlement_side[-1]["op"], settlement_side[-1]["case_id"]) == ("pay", chain_id)
+
+
+def _history(api: Api, registry: str, key: str) -> list[dict[str, Any]]:
+    response = api.client.get(f"/api/v1/registries/{registry}/{key}/history", headers=api.headers(READER))
+    assert response.status_code == 200, response.text
+    changes: list[dict[str, Any]] = response.json()
+    return changes
+
+
+def _paid_through_a_chain(api: Api, payable_key: str, amount_fen: int) -> str:
+    """A bank-file chain paying the one payable, every row paid by the bank; returns the chain's case id."""
+    amount = str(Decimal(amount_fen) / 100)
+    batch = f"LX{random.randint(0, 10**8):08d}"
+    payee = {"acct_name": "吴芳", "bank_acct": "6222020200112345678", "bank_name": "中国工商银行贵阳支行"}
+    summary = {
+        "doc_no": f"{batch}-HZ",
+        "setl_batch_no": batch,
+        "purpose": "个人零星报销费用拨付",
+        "pay_cnt": 1,
+        "pay_sumamt": amount,
+        "payees": [{**payee, "amount": amount, "payable_key": payable_key}],
+        "signed_by": "分管领导（示例）",
+    }
+    created = api.create("P034", summary, ("ld-34", "approver", "520000"))
+    assert created.status_code == 201, created.text
+    totals = {"pay_cnt": 1, "pay_sumamt": amount}
+    chain = created.json()
+    steps: list[tuple[tuple[str, str, str], str, dict[str, Any]]] = [
+        (("fi-34", "finance", "520000"), "disbursement_handover", {**totals, "setl_batch_no": batch}),
+        (("fi-34", "finance", "520000"), "bank_file_dispatch", {"pay_batch_no": f"Z{batch}"}),
+        (("fi-35", "finance", "520000"), "approve", {**totals, "pay_batch_no": f"Z{batch}"}),
+        (("rv-34", "finance_reviewer_1", "520000"), "approve", {}),
+        (("rv-35", "finance_reviewer_2", "520000"), "approve", {}),
+        (("rv-36", "finance_reviewer_3", "520000"), "approve", {}),
+    ]
+    for who, action, data in steps:
+        chain = api.step(chain, who, action, data)
+    sent = api.wait_visible(chain["case_id"], chain["version"])["data"]
+    returned = bankfiles.return_file(batch_of(sent), {}).decode("gbk")
+    chain = api.step(chain, ("bank-34", "bank", "520000"), "bank_return", {"return_file": returned})
+    chain = api.step(chain, ("sys-34", "system", "520000"), "payment_completed", {})
+    assert chain["stage"] == "completed"
+    return str(chain["case_id"])

@@ -59,6 +59,7 @@ CONFIG_KEYS = frozenset(
         "YBJ_SUPERVISION_URL",
         "YBJ_LOG_LEVEL",
         "YBJ_HTTP_HOST",
+        "MALLOC_ARENA_MAX",  # glibc, read by every Python process (see the ConfigMap)
     }
 )
 PLACEHOLDER_MARKER = "CHANGE_ME"
@@ -574,6 +575,7 @@ def test_config_map(rendered: list[Manifest]) -> None:
     assert config["YBJ_TOPIC_PREFIX"] == "ybj"
     assert config["YBJ_LOG_LEVEL"] == "INFO"
     assert config["YBJ_HTTP_HOST"] == "0.0.0.0"  # in a pod, probes and Services connect from outside loopback
+    assert config["MALLOC_ARENA_MAX"] == "2"  # the same as `make run` and the bench measure
     services = of_kind(rendered, "Service")
     for svc in DOMAIN_SERVICES:
         assert config[f"YBJ_{svc.upper()}_URL"] == f"http://{svc}:{HTTP_PORT}"

@@ -97,3 +97,28 @@ def test_the_monthly_settlement_shows_the_declaration_beside_the_months_records(
     assert (data["records_cnt"], data["records_hifp_pay"]) == (10, "80000.00")
     assert (data["declared_difference"], data["declared_cnt_difference"]) == ("20000.50", 2)
     assert data["institution_month"]["hifp_pay"] == 8_000_000  # the facts the reviewer saw, kept with the step
+
+
+def test_a_file_of_records_in_json_lines_or_as_an_array_and_a_bad_line_named() -> None:
+    import json
+
+    from ybj_settlement.records import records_in_file
+
+    rows = [_record("S1"), _record("S2", amount="50.50", fund="30.25")]
+    lines = ("\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n").encode()
+    assert records_in_file(lines) == rows
+    assert records_in_file(json.dumps(rows).encode()) == rows
+    app = application(SettlementApplication)
+    assert ingest(app, records_in_file(lines), "f-1")["recorded"] == 2
+
+    broken = lines.replace(b'"S2"', b'"S2', 1)
+    with pytest.raises(InvalidInput) as bad:
+        records_in_file(broken)
+    assert (bad.value.code, bad.value.field) == ("INVALID_FILE", "records[1]")
+    assert "第 2 行" in bad.value.message_zh
+    with pytest.raises(InvalidInput) as not_a_record:
+        records_in_file(b'[{"setl_id": "S1"}, 42]')
+    assert not_a_record.value.field == "records[1]"
+    with pytest.raises(InvalidInput) as gbk:
+        records_in_file("结算".encode("gbk"))
+    assert gbk.value.field == "file"

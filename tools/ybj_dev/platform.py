@@ -55,6 +55,9 @@ class Platform:
             "YBJ_GRPC_PORT": str(self.grpc_port(service)),
             "YBJ_METRICS_PORT": str(self.metrics_base_port + worker_index),
             **{f"YBJ_{s.upper()}_URL": self.url(s) for s in DOMAIN_SERVICES},
+            # glibc gives each thread its own malloc arena (up to 8 per core): a service answering from a thread pool
+            # keeps the memory of every arena's high-water mark. Two arenas hold RSS down at no measurable cost.
+            "MALLOC_ARENA_MAX": "2",
             **self.extra_env,
         }
 

@@ -62,8 +62,31 @@ def annual_statement(engine: Engine, psn_no: str, year: int) -> dict[str, Any]:
     return {"psn_no": psn_no, "year": year, **{k: int(v) for k, v in row._mapping.items()}}
 
 
+def institution_month(engine: Engine, code: str, ym: str, limit: int, offset: int) -> dict[str, Any]:
+    """An institution's records of a month, oldest first, and their totals."""
+    query = select(registry_entries).where(
+        _E.registry == "settlement_record",
+        _E.state["fixmedins_code"].as_string() == code.upper(),
+        _E.state["ym"].as_string() == ym,
+    )
+    sub = query.subquery()
+    columns = [func.coalesce(func.sum(sub.c.state[f].as_integer()), 0).label(f) for f in SUMS]
+    reversals = func.count().filter(sub.c.state["reverses"].as_string().is_not(None)).label("reversals")
+    with reading(engine) as conn:
+        totals = conn.execute(select(func.count().label("records"), reversals, *columns).select_from(sub)).one()
+        rows = conn.execute(query.order_by(_E.state["setl_time"].as_string()).limit(limit).offset(offset)).all()
+    return {
+        "fixmedins_code": code.upper(),
+        "ym": ym,
+        "totals": {k: int(v) for k, v in totals._mapping.items()},
+        "items": [r.state for r in rows],
+        "page_size": limit,
+    }
+
+
 def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
-    """POST /api/v1/settlement-records; GET /api/v1/persons/{psn_no}/settlements and /annual-statement;
+    """POST /api/v1/settlement-records (and /file); GET /api/v1/persons/{psn_no}/settlements and /annual-statement,
+    /api/v1/institutions/{fixmedins_code}/settlements?ym=;
     GET /api/v1/reconciliations/{case_id}/differences.xlsx."""
     router = APIRouter()
 
@@ -73,6 +96,25 @@ def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
         return relayed(
             await gateway.forward("settlement", "/api/v1/settlement-records", await request.body(), request.headers)
         )
+
+    @router.post("/api/v1/settlement-records/file", responses=SENT)
+    async def settlement_record_file(request: Request) -> Response:
+        """结算记录文件上传 (JSON Lines or a JSON array), forwarded to the settlement service."""
+        body = await request.body()
+        return relayed(await gateway.forward("settlement", "/api/v1/settlement-records/file", body, request.headers))
+
+    @router.get("/api/v1/institutions/{fixmedins_code}/settlements", responses=PASSED)
+    async def institution_settlements(
+        fixmedins_code: str,
+        who: CurrentActor,
+        ym: Annotated[str, Query(pattern=r"^\d{4}(0[1-9]|1[0-2])$", description="结算年月 YYYYMM")],
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> dict[str, Any]:
+        """An institution's month: its records (the ones behind a P079/P080 declaration check) and their totals by fund
+        (fen; a 冲正 carries the negative of its original, so the totals net reversals out)."""
+        may_read(who)
+        return await asyncio.to_thread(institution_month, engine, fixmedins_code, ym, page_size, (page - 1) * page_size)
 
     @router.get("/api/v1/reconciliations/{case_id}/differences.xlsx", responses=XLSX_PASSED)
     async def reconciliation_differences(case_id: UUID, request: Request) -> Response:

@@ -3,22 +3,34 @@ download a P021 reconciliation's differences as Excel (documents/adjustments.py)
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from ybj_kernel.application import CaseApplication
+from ybj_kernel.domain.engine import Actor
 from ybj_kernel.entrypoints.case_workbooks import WORKBOOK_ERRORS, case_workbook
 from ybj_kernel.entrypoints.http_common import CurrentActor
 from ybj_kernel.errors import Forbidden
 from ybj_settlement.documents.adjustments import RECONCILIATION_DIFFERENCES, differences_xlsx
 from ybj_settlement.ingestion import ingest
 from ybj_settlement.processes.p021_contribution_collection_reconciliation import P021
+from ybj_settlement.records import records_in_file
 
 # Who may send records: the institution itself (its own code), or staff importing an institution's file.
 SENDERS = frozenset({"institution", "registrar", "system"})
+FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-ndjson": {"schema": {"type": "string", "description": "JSON Lines: one record a line"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
 RECORDS_BODY = Body(
     description="结算记录（国家接口结算输出的字段，金额单位元），每次至多 5,000 条 / settlement records, at most 5,000",
     examples=[
@@ -51,21 +63,32 @@ def records_router(app: CaseApplication) -> APIRouter:
     def settlement_records(records: Annotated[list[dict[str, Any]], RECORDS_BODY], who: CurrentActor) -> dict[str, Any]:
         """Record a batch of settlement records, idempotently by `setl_id` (the same records again change nothing); a
         冲正 is a record naming the original in `reverses`. One bad record refuses the whole batch, naming its row."""
-        if not set(who.roles) & SENDERS:
-            raise Forbidden("WRONG_ROLE", "无权上传结算记录", "you may not send settlement records", "records")
-        if "institution" in who.roles and set(who.roles) <= {"institution"}:
-            others = sorted({str(r.get("fixmedins_code")) for r in records} - {who.user_id})
-            if others:
-                raise Forbidden(
-                    "NOT_YOUR_RECORDS",
-                    f"定点医药机构只能上传本机构的结算记录（本批含 {'、'.join(others)}）",
-                    f"an institution sends only its own records (the batch has {', '.join(others)})",
-                    "fixmedins_code",
-                )
-        batch_id = str(uuid4())
-        return {"batch_id": batch_id, **ingest(app, records, batch_id)}
+        return _recorded(app, records, who)
+
+    @router.post("/api/v1/settlement-records/file", openapi_extra=FILE_BODY)
+    async def settlement_record_file(request: Request, who: CurrentActor) -> dict[str, Any]:
+        """The same, from a file as an institution's HIS exports it: JSON Lines (one record a line) or a JSON array,
+        UTF-8, at most 5,000 records. A line that is not a record refuses the file, naming it; nothing is recorded."""
+        rows = records_in_file(await request.body())
+        return await asyncio.to_thread(_recorded, app, rows, who)
 
     return router
+
+
+def _recorded(app: CaseApplication, records: list[dict[str, Any]], who: Actor) -> dict[str, Any]:
+    if not set(who.roles) & SENDERS:
+        raise Forbidden("WRONG_ROLE", "无权上传结算记录", "you may not send settlement records", "records")
+    if "institution" in who.roles and set(who.roles) <= {"institution"}:
+        others = sorted({str(r.get("fixmedins_code")) for r in records} - {who.user_id})
+        if others:
+            raise Forbidden(
+                "NOT_YOUR_RECORDS",
+                f"定点医药机构只能上传本机构的结算记录（本批含 {'、'.join(others)}）",
+                f"an institution sends only its own records (the batch has {', '.join(others)})",
+                "fixmedins_code",
+            )
+    batch_id = str(uuid4())
+    return {"batch_id": batch_id, **ingest(app, records, batch_id)}
 
 
 def reconciliation_router(app: CaseApplication) -> APIRouter:

@@ -13,6 +13,7 @@ nothing is imported.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -148,6 +149,43 @@ def month_key(data: Mapping[str, Any]) -> str | None:
 
 # Looked up by the monthly settlement: the institution's records of the month, as totals.
 INSTITUTION_MONTH = Lookup("institution_month", MONTH, month_key)
+
+
+def records_in_file(content: bytes) -> list[dict[str, Any]]:
+    """The records of an uploaded file: JSON Lines (one record a line, as HIS systems export them) or one JSON array;
+    UTF-8, with or without a BOM. A line that is not a JSON object refuses the file, naming the line."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("INVALID_FILE", "文件须为 UTF-8 编码", "the file must be UTF-8", "file") from None
+    if text.lstrip().startswith("["):
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                "INVALID_FILE",
+                f"文件不是有效的 JSON（第 {exc.lineno} 行）",
+                f"not valid JSON (line {exc.lineno})",
+                "file",
+            ) from None
+        lines = list(rows) if isinstance(rows, list) else [rows]
+    else:
+        lines = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise InvalidInput(
+                    "INVALID_FILE", f"第 {n} 行不是有效的 JSON", f"line {n} is not valid JSON", f"records[{len(lines)}]"
+                ) from None
+    for i, row in enumerate(lines):
+        if not isinstance(row, dict):
+            raise InvalidInput(
+                "INVALID_FILE", f"第 {i + 1} 条不是一条结算记录", f"item {i + 1} is not a record", f"records[{i}]"
+            )
+    return lines
 
 
 def validated(rows: Sequence[Mapping[str, Any]]) -> list[SettlementRecord]:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from ybj_kernel.entrypoints.http_common import install_error_handlers
 from ybj_kernel.errors import Unavailable
-from ybj_query.gateway import Answer, relayed
+from ybj_query.forwarding import Answer, relayed
 
 
 def _app() -> FastAPI:

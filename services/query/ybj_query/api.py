@@ -26,7 +26,7 @@ from ybj_kernel.errors import NotFound
 from ybj_query import reads
 from ybj_query.audit_routes import AccessRecorder, audit_router, refuse_oversight
 from ybj_query.batch_routes import XLSX, batch_router, work_queue
-from ybj_query.gateway import Gateway, ProcessRegistry, json_object, relayed
+from ybj_query.forwarding import Forwarder, ProcessRegistry, json_object, relayed
 from ybj_query.overdue import install_overdue_metric
 from ybj_query.passthrough import passthrough_router, service_in_read_model
 
@@ -40,12 +40,12 @@ def create_query_api(
 ) -> FastAPI:
     """Build the public API app (default http://127.0.0.1:8080, OpenAPI at /docs)."""
     registry = ProcessRegistry(client, service_urls)
-    gateway = Gateway(service_urls)
+    forwarder = Forwarder(service_urls)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        await gateway.close()
+        await forwarder.close()
 
     api = FastAPI(
         title="ybj 医保经办平台",
@@ -90,7 +90,7 @@ def create_query_api(
         process = registry.cached(process_id)
         if process is None:
             process = await asyncio.to_thread(registry.get, process_id)
-        return relayed(await gateway.forward(process["service"], "/api/v1/cases", raw, request.headers))
+        return relayed(await forwarder.forward(process["service"], "/api/v1/cases", raw, request.headers))
 
     @api.post("/api/v1/cases/{case_id}/actions", openapi_extra=_body_doc("ActOnCase"))
     async def act(case_id: str, request: Request) -> Response:
@@ -98,19 +98,19 @@ def create_query_api(
         raw = await request.body()
         json_object(raw)
         path = f"/api/v1/cases/{case_id}/actions"
-        service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
+        service = forwarder.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
         if service is not None:
-            return relayed(await gateway.forward(service, path, raw, request.headers))
-        response = await gateway.find_case_service(case_id, raw, request.headers)
+            return relayed(await forwarder.forward(service, path, raw, request.headers))
+        response = await forwarder.find_case_service(case_id, raw, request.headers)
         if response is None:
             raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
         return relayed(response)
 
-    api.include_router(passthrough_router(gateway, registry, engine))
-    api.include_router(batch_router(gateway, registry, engine, verifier))
+    api.include_router(passthrough_router(forwarder, registry, engine))
+    api.include_router(batch_router(forwarder, registry, engine, verifier))
 
     api.state.access = access = AccessRecorder(engine)
-    api.include_router(audit_router(gateway, access, engine))
+    api.include_router(audit_router(forwarder, access, engine))
 
     @api.get("/api/v1/cases", response_model=None, responses=XLSX)
     def list_cases(

@@ -20,7 +20,7 @@ from ybj_kernel.domain.roles import OVERSIGHT
 from ybj_kernel.entrypoints.http_common import CurrentActor
 from ybj_kernel.errors import Forbidden, NotFound, Unauthenticated
 from ybj_query import reads
-from ybj_query.gateway import Gateway
+from ybj_query.forwarding import Forwarder
 from ybj_query.passthrough import service_in_read_model
 from ybj_query.reads import scope_prefix
 from ybj_query.registry_reads import as_error
@@ -93,12 +93,12 @@ def refuse_oversight(verifier: TokenVerifier, authorization: str | None) -> None
         raise READ_ONLY
 
 
-def audit_router(gateway: Gateway, log: AccessRecorder, engine: Engine) -> APIRouter:
+def audit_router(forwarder: Forwarder, log: AccessRecorder, engine: Engine) -> APIRouter:
     """A case now or as of a moment, its history, a diff, its audit package, and the access log; reads are logged."""
     router = APIRouter()
 
     async def case_service(case_id: str) -> str:
-        service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
+        service = forwarder.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
         if service is None:
             raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
         return service
@@ -110,7 +110,7 @@ def audit_router(gateway: Gateway, log: AccessRecorder, engine: Engine) -> APIRo
             view = await asyncio.to_thread(reads.case_view, engine, case_id, who.admdvs)
         else:
             path = f"/api/v1/cases/{case_id}/as-of"
-            view = await forwarded_json(gateway, await case_service(case_id), path, request, {"at": as_of})
+            view = await forwarded_json(forwarder, await case_service(case_id), path, request, {"at": as_of})
         await log.arecord(who, request, "case" if as_of is None else "case-as-of", case_id)
         return dict(view)
 
@@ -121,7 +121,7 @@ def audit_router(gateway: Gateway, log: AccessRecorder, engine: Engine) -> APIRo
             found: Any = await asyncio.to_thread(reads.case_history, engine, case_id, who.admdvs)
         else:
             path = f"/api/v1/cases/{case_id}/history-as-of"
-            found = await forwarded_json(gateway, await case_service(case_id), path, request, {"at": as_of})
+            found = await forwarded_json(forwarder, await case_service(case_id), path, request, {"at": as_of})
         await log.arecord(who, request, "case-history", case_id)
         return found
 
@@ -143,7 +143,7 @@ def audit_router(gateway: Gateway, log: AccessRecorder, engine: Engine) -> APIRo
 
     async def forwarded(request: Request, who: Actor, case_id: str, what: str, path: str) -> Response:
         service = await case_service(case_id)
-        answer = await gateway.pass_through(service, "GET", path, query=request.url.query, headers=request.headers)
+        answer = await forwarder.pass_through(service, "GET", path, query=request.url.query, headers=request.headers)
         if answer.status_code == 200:
             await log.arecord(who, request, what, case_id)
         return answer
@@ -173,11 +173,11 @@ def audit_router(gateway: Gateway, log: AccessRecorder, engine: Engine) -> APIRo
 
 
 async def forwarded_json(
-    gateway: Gateway, service: str, path: str, request: Request, params: dict[str, str] | None = None
+    forwarder: Forwarder, service: str, path: str, request: Request, params: dict[str, str] | None = None
 ) -> Any:
     """A forwarded GET's JSON answer, or the service's error raised here."""
     query = urlencode(params) if params is not None else request.url.query
-    answer = await gateway.pass_through(service, "GET", path, query=query, headers=request.headers)
+    answer = await forwarder.pass_through(service, "GET", path, query=query, headers=request.headers)
     body = orjson.loads(answer.body)
     if answer.status_code != 200:
         raise as_error(answer.status_code, body)

@@ -34,7 +34,7 @@ from ybj_kernel.errors import InvalidInput, NotFound, YbjError
 from ybj_kernel.settings import Settings
 from ybj_query import reads
 from ybj_query.audit_routes import refuse_oversight
-from ybj_query.gateway import Answer, Gateway, ProcessRegistry
+from ybj_query.forwarding import Answer, Forwarder, ProcessRegistry
 from ybj_query.passthrough import service_in_read_model
 
 # A whole file checked and saved in one transaction takes a while: about 2.5 s per 1,000 P019 rows measured here.
@@ -133,7 +133,7 @@ class BatchActionResults(BaseModel):
 
 
 def batch_router(
-    gateway: Gateway,
+    forwarder: Forwarder,
     registry: ProcessRegistry,
     engine: Engine,
     verifier: TokenVerifier,
@@ -151,7 +151,7 @@ def batch_router(
 
     def batch_service(batch_id: str) -> str:
         service = batch_id.partition("-")[0]
-        if service not in gateway.services:
+        if service not in forwarder.services:
             raise NotFound("BATCH_NOT_FOUND", f"批次 {batch_id} 不存在", f"no batch {batch_id}", "batch_id")
         return service
 
@@ -159,7 +159,7 @@ def batch_router(
     async def template(process_id: str, request: Request) -> Response:
         """The batch template (批量导入模板) of a process's batch variant (`?variant=`, default the first one)."""
         service = await process_service(process_id)
-        return await gateway.pass_through(
+        return await forwarder.pass_through(
             service, "GET", request.url.path, query=request.url.query, headers=request.headers
         )
 
@@ -171,7 +171,7 @@ def batch_router(
         raw = await _bounded_body(request, limits.batch_max_bytes)
         process = await _form_field(request, raw, "process")
         service = await process_service(process)
-        return await gateway.pass_through(
+        return await forwarder.pass_through(
             service,
             "POST",
             "/api/v1/batches",
@@ -188,10 +188,10 @@ def batch_router(
         refuse_oversight(verifier, request.headers.get("authorization"))
         raw = await _bounded_body(request, limits.batch_max_bytes)
         found = str(case_id)
-        service = gateway.service_of(found) or await asyncio.to_thread(service_in_read_model, engine, found)
+        service = forwarder.service_of(found) or await asyncio.to_thread(service_in_read_model, engine, found)
         # A case just opened may not be in the read model yet: then each service is asked in turn.
-        for candidate in [service] if service is not None else list(gateway.services):
-            answer = await gateway.pass_through(
+        for candidate in [service] if service is not None else list(forwarder.services):
+            answer = await forwarder.pass_through(
                 candidate,
                 "POST",
                 request.url.path,
@@ -206,12 +206,12 @@ def batch_router(
     @router.get("/api/v1/batches/{batch_id}")
     async def batch(batch_id: str, request: Request) -> Response:
         """A batch: total, accepted, rejected, every bad row's field and reason, and the cases opened."""
-        return await gateway.pass_through(batch_service(batch_id), "GET", request.url.path, headers=request.headers)
+        return await forwarder.pass_through(batch_service(batch_id), "GET", request.url.path, headers=request.headers)
 
     @router.get("/api/v1/batches/{batch_id}/report.xlsx", responses=XLSX)
     async def report(batch_id: str, request: Request) -> Response:
         """The uploaded rows with 结果 and 错误原因 (field and reason in Chinese) for each bad row."""
-        return await gateway.pass_through(batch_service(batch_id), "GET", request.url.path, headers=request.headers)
+        return await forwarder.pass_through(batch_service(batch_id), "GET", request.url.path, headers=request.headers)
 
     @router.post("/api/v1/cases/batch-actions", response_model=BatchActionResults)
     async def batch_actions(body: BatchActions, request: Request) -> dict[str, Any]:
@@ -234,7 +234,7 @@ def batch_router(
         async def one_case(indexes: Sequence[int]) -> None:
             async with gate:
                 for i in indexes:  # one case's items in the order sent: the second sees the first's version
-                    results[i] = await _act(gateway, engine, body.items[i], request.headers)
+                    results[i] = await _act(forwarder, engine, body.items[i], request.headers)
 
         await asyncio.gather(*(one_case(ix) for ix in by_case.values()))
         return {"results": results}
@@ -242,7 +242,9 @@ def batch_router(
     return router
 
 
-async def _act(gateway: Gateway, engine: Engine, item: BatchActionItem, headers: Mapping[str, str]) -> dict[str, Any]:
+async def _act(
+    forwarder: Forwarder, engine: Engine, item: BatchActionItem, headers: Mapping[str, str]
+) -> dict[str, Any]:
     case_id = str(item.case_id)
     # The standard library's encoder: it writes any integer and escapes lone surrogates, both of which JSON may carry
     # (orjson refuses them), and the service reads the item as it would its own request.
@@ -251,12 +253,12 @@ async def _act(gateway: Gateway, engine: Engine, item: BatchActionItem, headers:
     ).encode()
     path = f"/api/v1/cases/{case_id}/actions"
     try:
-        service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
+        service = forwarder.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
         answer: Answer | None
         if service is not None:
-            answer = await gateway.forward(service, path, command, headers)
+            answer = await forwarder.forward(service, path, command, headers)
         else:
-            answer = await gateway.find_case_service(case_id, command, headers)
+            answer = await forwarder.find_case_service(case_id, command, headers)
     except YbjError as err:
         return {"case_id": case_id, "ok": False, "status": err.status, "error": err.to_dict()}
     if answer is None:

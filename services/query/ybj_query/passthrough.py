@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from ybj_kernel.errors import NotFound
 from ybj_query import reads
-from ybj_query.gateway import Gateway, ProcessRegistry
+from ybj_query.forwarding import Forwarder, ProcessRegistry
 from ybj_query.models import cases
 from ybj_query.registry_reads import registry_router
 from ybj_query.rules_routes import rules_router
@@ -31,12 +31,12 @@ PASSED: dict[int | str, dict[str, Any]] = {
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF"}}
 
 
-def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engine) -> APIRouter:
+def passthrough_router(forwarder: Forwarder, registry: ProcessRegistry, engine: Engine) -> APIRouter:
     """Routes whose answer is the owning service's, byte for byte (content type and headers included)."""
     router = APIRouter()
 
     async def case_service(case_id: str) -> str:
-        service = gateway.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
+        service = forwarder.service_of(case_id) or await asyncio.to_thread(service_in_read_model, engine, case_id)
         if service is None:
             raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
         return service
@@ -50,18 +50,22 @@ def passthrough_router(gateway: Gateway, registry: ProcessRegistry, engine: Engi
     @router.get("/api/v1/cases/{case_id}/documents", responses=PASSED)
     async def case_documents(case_id: str, request: Request) -> Response:
         """The printed forms of a case and whether each can be printed now."""
-        return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
+        return await forwarder.pass_through(
+            await case_service(case_id), "GET", request.url.path, headers=request.headers
+        )
 
     @router.get("/api/v1/cases/{case_id}/documents/{name}", responses={**PASSED, **PDF})
     async def case_document(case_id: str, name: str, request: Request) -> Response:
         """Print a form (PDF); the case's history records DocumentIssued with the PDF's SM3 digest."""
-        return await gateway.pass_through(await case_service(case_id), "GET", request.url.path, headers=request.headers)
+        return await forwarder.pass_through(
+            await case_service(case_id), "GET", request.url.path, headers=request.headers
+        )
 
-    router.include_router(registry_router(gateway, engine))
-    router.include_router(rules_router(gateway))
+    router.include_router(registry_router(forwarder, engine))
+    router.include_router(rules_router(forwarder))
     router.include_router(treatment_router(engine))
-    router.include_router(settlement_router(gateway, engine))
-    router.include_router(supervision_router(gateway))
+    router.include_router(settlement_router(forwarder, engine))
+    router.include_router(supervision_router(forwarder))
     return router
 
 

@@ -31,7 +31,7 @@ from ybj_kernel.errors import (
     YbjError,
 )
 from ybj_query import registry_queries as q
-from ybj_query.gateway import Gateway
+from ybj_query.forwarding import Forwarder
 
 # Which service owns each registry (DOMAIN.md §1.0).
 REGISTRY_SERVICES = {
@@ -138,8 +138,8 @@ class _Reads:
     """What every registry route does: check the role, read the read model (or the owning service, as of a moment),
     and log reads of persons, accounts and employers."""
 
-    def __init__(self, gateway: Gateway, engine: Engine) -> None:
-        self.gateway = gateway
+    def __init__(self, forwarder: Forwarder, engine: Engine) -> None:
+        self.forwarder = forwarder
         self.engine = engine
 
     async def logged(self, request: Request, who: Actor, registry: str, key: str, what: str | None = None) -> None:
@@ -158,7 +158,7 @@ class _Reads:
         service = REGISTRY_SERVICES.get(registry) or await asyncio.to_thread(q.service_of, self.engine, registry, key)
         if service is None:
             raise NotFound("UNKNOWN_REGISTRY", f"没有登记簿 {registry}", f"no registry {registry}", "registry")
-        answer = await self.gateway.pass_through(
+        answer = await self.forwarder.pass_through(
             service,
             "GET",
             f"/api/v1/registries/{registry}/{key}",
@@ -178,10 +178,10 @@ class _Reads:
         return found
 
 
-def registry_router(gateway: Gateway, engine: Engine) -> APIRouter:
+def registry_router(forwarder: Forwarder, engine: Engine) -> APIRouter:
     """GET /api/v1/employers…, /api/v1/persons…, /api/v1/registries/{registry}/{key}[/history]."""
     router = APIRouter()
-    reads = _Reads(gateway, engine)
+    reads = _Reads(forwarder, engine)
     _entry_routes(router, reads)
     _list_routes(router, reads)
     return router

@@ -9,18 +9,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ybj_kernel.errors import NotFound
-from ybj_query.gateway import Gateway
+from ybj_query.forwarding import Forwarder
 
 
-def rules_router(gateway: Gateway) -> APIRouter:
+def rules_router(forwarder: Forwarder) -> APIRouter:
     """GET /api/v1/rules, GET /api/v1/rules/{rule_id}, POST /api/v1/rules/{rule_id}/trial."""
     router = APIRouter()
     owners: dict[str, str] = {}  # rule id -> service, learnt from the listings
 
     async def listing(request: Request, process: str | None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for service in gateway.services:
-            answer = await gateway.pass_through(
+        for service in forwarder.services:
+            answer = await forwarder.pass_through(
                 service, "GET", "/api/v1/rules", query=f"process={process}" if process else "", headers=request.headers
             )
             if answer.status_code == 200:
@@ -46,7 +46,7 @@ def rules_router(gateway: Gateway) -> APIRouter:
     @router.get("/api/v1/rules/{rule_id}")
     async def rule(rule_id: str, request: Request) -> Response:
         """One rule."""
-        return await gateway.pass_through(
+        return await forwarder.pass_through(
             await owner(rule_id, request), "GET", request.url.path, headers=request.headers
         )
 
@@ -55,6 +55,6 @@ def rules_router(gateway: Gateway) -> APIRouter:
         """Run a rule on given inputs; nothing changes (the same function runs inside the processes)."""
         service = await owner(rule_id, request)
         body = await request.body()
-        return await gateway.pass_through(service, "POST", request.url.path, body=body, headers=request.headers)
+        return await forwarder.pass_through(service, "POST", request.url.path, body=body, headers=request.headers)
 
     return router

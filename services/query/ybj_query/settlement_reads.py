@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from ybj_kernel.adapters.spreadsheets_export import XLSX_MEDIA_TYPE
 from ybj_kernel.entrypoints.http_common import CurrentActor
-from ybj_query.gateway import Gateway, relayed
+from ybj_query.forwarding import Forwarder, relayed
 from ybj_query.models import registry_entries
 from ybj_query.reads import reading
 from ybj_query.registry_reads import PASSED, may_read
@@ -84,7 +84,7 @@ def institution_month(engine: Engine, code: str, ym: str, limit: int, offset: in
     }
 
 
-def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
+def settlement_router(forwarder: Forwarder, engine: Engine) -> APIRouter:
     """POST /api/v1/settlement-records (and /file); GET /api/v1/persons/{psn_no}/settlements and /annual-statement,
     /api/v1/institutions/{fixmedins_code}/settlements?ym=;
     GET /api/v1/reconciliations/{case_id}/differences.xlsx."""
@@ -94,14 +94,14 @@ def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
     async def settlement_records(request: Request) -> Response:
         """结算记录上传, forwarded to the settlement service (body: a JSON array of records; see its API)."""
         return relayed(
-            await gateway.forward("settlement", "/api/v1/settlement-records", await request.body(), request.headers)
+            await forwarder.forward("settlement", "/api/v1/settlement-records", await request.body(), request.headers)
         )
 
     @router.post("/api/v1/settlement-records/file", responses=SENT)
     async def settlement_record_file(request: Request) -> Response:
         """结算记录文件上传 (JSON Lines or a JSON array), forwarded to the settlement service."""
         body = await request.body()
-        return relayed(await gateway.forward("settlement", "/api/v1/settlement-records/file", body, request.headers))
+        return relayed(await forwarder.forward("settlement", "/api/v1/settlement-records/file", body, request.headers))
 
     @router.get("/api/v1/institutions/{fixmedins_code}/settlements", responses=PASSED)
     async def institution_settlements(
@@ -121,7 +121,7 @@ def settlement_router(gateway: Gateway, engine: Engine) -> APIRouter:
         """征缴实收对账误差明细 of a P021 case as Excel, passed through from the settlement service (which checks the
         token: staff who may print the case's forms)."""
         path = f"/api/v1/reconciliations/{case_id}/differences.xlsx"
-        return await gateway.pass_through("settlement", "GET", path, headers=request.headers)
+        return await forwarder.pass_through("settlement", "GET", path, headers=request.headers)
 
     @router.get("/api/v1/persons/{psn_no}/settlements", responses=PASSED)
     async def person_settlements(

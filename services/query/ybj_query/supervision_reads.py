@@ -8,11 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ybj_query.gateway import Gateway
+from ybj_query.forwarding import Forwarder
 from ybj_query.settlement_reads import XLSX_PASSED
 
 
-def supervision_router(gateway: Gateway) -> APIRouter:
+def supervision_router(forwarder: Forwarder) -> APIRouter:
     """GET /api/v1/inspections/{case_id}/sample.xlsx."""
     router = APIRouter()
 
@@ -20,6 +20,6 @@ def supervision_router(gateway: Gateway) -> APIRouter:
     async def inspection_sample(case_id: UUID, request: Request) -> Response:
         """F8费用结算明细抽查样本 of an inspection case as Excel, one row a sampled record in the draw's order."""
         path = f"/api/v1/inspections/{case_id}/sample.xlsx"
-        return await gateway.pass_through("supervision", "GET", path, headers=request.headers)
+        return await forwarder.pass_through("supervision", "GET", path, headers=request.headers)
 
     return router

@@ -83,7 +83,7 @@ class Answer:
     retry_after: str | None = None
 
 
-class Gateway:
+class Forwarder:
     """Sends a command's body, as received, to a domain service and hands back its answer unchanged.
 
     Asynchronous and byte-for-byte: the entry point neither re-encodes the request nor the answer, and

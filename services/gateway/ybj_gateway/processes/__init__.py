@@ -1,0 +1,1 @@
+"""The gateway's processes (P092 channel admission), one module each."""

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ybj_enrollment.processes import PROCESSES as ENROLLMENT
+from ybj_gateway.areas import PROCESSES as GATEWAY
 from ybj_kernel.domain.process import ProcessDefinition
 from ybj_settlement.areas import PROCESSES as SETTLEMENT
 from ybj_supervision.areas import PROCESSES as SUPERVISION
@@ -20,6 +21,7 @@ DEFINITIONS: list[ProcessDefinition] = [
     *TREATMENT.values(),
     *SETTLEMENT.values(),
     *SUPERVISION.values(),
+    *GATEWAY.values(),
 ]
 # Stages the engine needs that the catalogue leaves implicit, with the reason.
 ENGINE_ONLY_STAGES = {("P072", "register")}  # a case opens when the rules engine flags a visit
@@ -34,7 +36,7 @@ def catalogue() -> dict[str, dict[str, Any]]:
 
 # Services whose processes carry every variant, batch stage and material of their catalogue entries; the others
 # (whose issues are still open) are checked against their first variant only.
-FULLY_MODELLED = {"enrollment", "treatment", "settlement", "supervision"}
+FULLY_MODELLED = {"enrollment", "treatment", "settlement", "supervision", "gateway"}
 
 
 def _first_variant_stages(entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,6 +71,7 @@ def test_each_service_runs_only_its_own_processes() -> None:
         ("treatment", TREATMENT),
         ("settlement", SETTLEMENT),
         ("supervision", SUPERVISION),
+        ("gateway", GATEWAY),
     ]:
         assert {p.service for p in processes.values()} == {service}
 

@@ -1,0 +1,1 @@
+"""The gateway's I/O: PostgreSQL (nonces, rate counters), key files, the query service's HTTP API."""

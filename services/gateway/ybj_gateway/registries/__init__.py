@@ -1,0 +1,1 @@
+"""The gateway's registries: the channels admitted through P092."""

@@ -22,7 +22,7 @@ import psycopg
 import pytest
 
 from ybj_dev import infra, processes
-from ybj_dev.platform import Platform
+from ybj_dev.platform import DOMAIN_SERVICES, ONE_OFF_WORKER, Platform
 from ybj_kernel.auth import ensure_dev_keys, issue_token
 from ybj_kernel.domain.identity import certno_check_digit
 
@@ -241,7 +241,7 @@ def rebuild_read_models(platform: Platform) -> str:
     try:
         result = subprocess.run(
             [sys.executable, "-m", "ybj_query", "rebuild"],
-            env={**os.environ, **platform.env("query", 9)},
+            env={**os.environ, **platform.env("query", ONE_OFF_WORKER)},
             capture_output=True,
             text=True,
             timeout=120,
@@ -256,8 +256,8 @@ def rebuild_read_models(platform: Platform) -> str:
 
 
 def projector_metrics_url(platform: Platform) -> str:
-    """The projector's Prometheus endpoint (its metrics port is the fifth worker port)."""
-    return f"http://127.0.0.1:{platform.env('query', 4)['YBJ_METRICS_PORT']}/metrics"
+    """The projector's Prometheus endpoint (its worker port comes after the relays')."""
+    return f"http://127.0.0.1:{platform.env('query', len(DOMAIN_SERVICES))['YBJ_METRICS_PORT']}/metrics"
 
 
 def wait_projector(platform: Platform, timeout: float = 30) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import Api
 from tests.integration.kafka_reader import published
-from ybj_dev.platform import Platform
+from ybj_dev.platform import ONE_OFF_WORKER, Platform
 from ybj_kernel.audit.checkpoint import checkpoint_from, checkpoint_valid
 from ybj_kernel.audit.checkpointer import checkpoint_topic
 from ybj_kernel.envelope import topic_for
@@ -39,7 +39,7 @@ def ybj(platform: Platform, *args: str, env: dict[str, str] | None = None) -> su
     """Run the `ybj` command line against the test platform."""
     return subprocess.run(
         [sys.executable, "-c", "from ybj_kernel.cli import main; main()", *args],
-        env={**os.environ, **(env if env is not None else platform.env("query", 9))},
+        env={**os.environ, **(env if env is not None else platform.env("query", ONE_OFF_WORKER))},
         capture_output=True,
         text=True,
         timeout=120,

@@ -61,9 +61,10 @@ def test_health_and_process_definitions(api: Api) -> None:
         "treatment",
         "settlement",
         "supervision",
+        "gateway",
     }
     processes = {p["id"]: p for p in api.client.get("/api/v1/processes").json()}
-    assert {"P019", "P044", "P072", "P079"} <= set(processes)
+    assert {"P019", "P044", "P072", "P079", "P092"} <= set(processes)
     p079 = processes["P079"]
     assert (p079["slug"], p079["service"]) == ("institution_monthly_settlement", "settlement")
     assert [s["key"] for s in p079["stages"]][:3] == ["declare", "receive", "violation_deduction"]

@@ -17,7 +17,7 @@ import pytest
 
 from tests.integration.conftest import Api, log_tail
 from ybj_dev import processes
-from ybj_dev.platform import Platform
+from ybj_dev.platform import ONE_OFF_WORKER, Platform
 
 pytestmark = pytest.mark.integration
 
@@ -143,7 +143,7 @@ def test_rebuild_from_the_topics_equals_the_live_read_model(api: Api, platform: 
     try:
         result = subprocess.run(
             [sys.executable, "-m", "ybj_query", "rebuild"],
-            env={**os.environ, **platform.env("query", 9)},
+            env={**os.environ, **platform.env("query", ONE_OFF_WORKER)},
             capture_output=True,
             text=True,
             timeout=120,

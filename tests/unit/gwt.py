@@ -13,6 +13,7 @@ import pytest
 
 from tests.unit.prerequisites import PREREQUISITES
 from ybj_enrollment.application import EnrollmentApplication
+from ybj_gateway.application import GatewayApplication
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.domain.engine import Actor, Command
 from ybj_kernel.domain.process import COMPLETED, ProcessDefinition
@@ -26,6 +27,7 @@ SERVICE_APPS: tuple[type[CaseApplication], ...] = (
     TreatmentApplication,
     SettlementApplication,
     SupervisionApplication,
+    GatewayApplication,
 )
 
 # The application's date in these tests: fixed, so that a rule such as "a month before the current one" holds.

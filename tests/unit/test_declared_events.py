@@ -11,7 +11,7 @@ from tests.unit.gwt import SERVICE_APPS, Scenario, given, staff
 from ybj_kernel.adapters.relay import envelope_of
 from ybj_kernel.asyncapi import asyncapi_document
 from ybj_kernel.domain.documents import available_documents, document_content, issued_event_data
-from ybj_kernel.domain.process import COMPLETED, ProcessDefinition
+from ybj_kernel.domain.process import COMPLETED, ExtraAction, ProcessDefinition
 from ybj_kernel.domain.roles import counts_for_duties
 from ybj_kernel.entrypoints.documents_api import case_view
 
@@ -47,12 +47,21 @@ def _every_kind_of_event(p: ProcessDefinition) -> list[Scenario]:
             case = given(p.id, at=s.key, variant=variant)
             case.when(staff("x-2", s.roles[0]), "skip").then(events=[s.skip_event], stage=p.next_stage(s.key, variant))
             cases.append(case)
-    for extra in p.extra_actions:
+    for n, extra in enumerate(p.extra_actions):
         origin = sorted(extra.from_stages)[0]
         variant = next((v for v in p.variant_keys() if origin in {s.key for s in p.path(v)}), p.variant_key(None))
         case = given(p.id, at=origin, variant=variant)
-        data = dict(p.opening(variant).example) if extra.input is not None else {}
-        outcome = case.when(staff("x-3", extra.roles[0]), extra.name, _changed(data, extra.input), comment="原因")
+        outcome = case.when(staff("x-3", extra.roles[0]), extra.name, _extra_data(p, extra, variant), comment="原因")
+        if outcome.error is not None:  # e.g. 恢复 needs a 暂停 first: the actions declared before it, then it
+            case = given(p.id, at=origin, variant=variant)
+            for before in p.extra_actions[:n]:
+                if origin in before.from_stages:
+                    case.when(
+                        staff("x-3", before.roles[0]), before.name, _extra_data(p, before, variant), comment="原因"
+                    )
+            outcome = case.when(
+                staff("x-3", extra.roles[0]), extra.name, _extra_data(p, extra, variant), comment="原因"
+            )
         outcome.then(events=[extra.event], stage=extra.to_stage or case.stage or "")
         cases.append(case)
     path = p.path(None)
@@ -92,6 +101,12 @@ def _printed(p: ProcessDefinition) -> list[Scenario]:
         case.app.record_document(case.case_id, printer, issued_event_data(content, "0" * 64), view.version)
         printed.append(case)
     return printed
+
+
+def _extra_data(p: ProcessDefinition, extra: ExtraAction, variant: str | None) -> dict[str, Any]:
+    """An extra action's own example, or the fields its input takes from the registration example."""
+    data = dict(p.opening(variant).example) if extra.input is not None else {}
+    return dict(extra.example) or _changed(data, extra.input)
 
 
 def _changed(data: dict[str, Any], model: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from ybj_dev.platform import REACTING_SERVICES
+from ybj_dev.platform import DOMAIN_SERVICES, REACTING_SERVICES
 
 K8S_DIR = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 BASE_DIR = K8S_DIR / "base"
@@ -38,7 +38,6 @@ KUBERNETES_VERSION = "1.30"
 NAMESPACE = "ybj"
 IMAGE_NAME = "ybj/platform"
 BASE_IMAGE = "ybj/platform:0.1.0"
-DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
 SERVICES = (*DOMAIN_SERVICES, "query")
 API_DEPLOYMENTS = frozenset(f"{svc}-api" for svc in SERVICES)
 SINGLE_WRITERS = frozenset({f"{svc}-relay" for svc in DOMAIN_SERVICES} | {"query-projector"})
@@ -57,6 +56,7 @@ CONFIG_KEYS = frozenset(
         "YBJ_TREATMENT_URL",
         "YBJ_SETTLEMENT_URL",
         "YBJ_SUPERVISION_URL",
+        "YBJ_GATEWAY_URL",
         "YBJ_LOG_LEVEL",
         "YBJ_HTTP_HOST",
         "MALLOC_ARENA_MAX",  # glibc, read by every Python process (see the ConfigMap)

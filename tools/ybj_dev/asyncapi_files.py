@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ybj_enrollment.application import EnrollmentApplication
+from ybj_gateway.application import GatewayApplication
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.asyncapi import asyncapi_document, with_receptions
 from ybj_kernel.envelope import topic_for
@@ -26,6 +27,7 @@ APPS: tuple[type[CaseApplication], ...] = (
     TreatmentApplication,
     SettlementApplication,
     SupervisionApplication,
+    GatewayApplication,
 )
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 PREFIX = "ybj"

@@ -1,5 +1,5 @@
-"""Starts and stops one whole platform: four domain services with their relays, the query API and projector, and
-the audit checkpointer (signs the event stores' Merkle roots)."""
+"""Starts and stops one whole platform: four domain services and the channel gateway with their relays, the reactors,
+the query API and projector, and the audit checkpointer (signs the event stores' Merkle roots)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pathlib import Path
 
 from ybj_dev import processes
 
-DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
+DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision", "gateway")
 SERVICES = (*DOMAIN_SERVICES, "query")
 # Services with reactions to other services' events (their application's `reactions`), each run by a reactor.
 REACTING_SERVICES = ("treatment", "settlement", "supervision")
+# The worker index (metrics port offset) of a one-off command beside a running platform (a rebuild, an audit run):
+# above every long-running worker's (relays, projector, checkpointer, reactors).
+ONE_OFF_WORKER = 20
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Platform:
             # glibc gives each thread its own malloc arena (up to 8 per core): a service answering from a thread pool
             # keeps the memory of every arena's high-water mark. Two arenas hold RSS down at no measurable cost.
             "MALLOC_ARENA_MAX": "2",
+            # The gateway's query items read through the public entry point (it talks to others only by their APIs).
+            "YBJ_GATEWAY_QUERY_URL": self.url("query"),
             **self.extra_env,
         }
 

@@ -9,10 +9,32 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_RUN_DIR = Path(".run")
 
 # Local defaults: the public entry point is the query service on 8080.
-HTTP_PORTS = {"query": 8080, "enrollment": 8081, "treatment": 8082, "settlement": 8083, "supervision": 8084}
-GRPC_PORTS = {"query": 50051, "enrollment": 50061, "treatment": 50062, "settlement": 50063, "supervision": 50064}
-RELAY_METRICS_PORTS = {"enrollment": 9101, "treatment": 9102, "settlement": 9103, "supervision": 9104, "query": 9105}
-DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision")
+HTTP_PORTS = {
+    "query": 8080,
+    "enrollment": 8081,
+    "treatment": 8082,
+    "settlement": 8083,
+    "supervision": 8084,
+    "gateway": 8085,
+}
+GRPC_PORTS = {
+    "query": 50051,
+    "enrollment": 50061,
+    "treatment": 50062,
+    "settlement": 50063,
+    "supervision": 50064,
+    "gateway": 50065,
+}
+RELAY_METRICS_PORTS = {
+    "enrollment": 9101,
+    "treatment": 9102,
+    "settlement": 9103,
+    "supervision": 9104,
+    "query": 9105,
+    "gateway": 9106,
+}
+# The services with an event store of their own, a relay and a topic (the gateway's: channel admission, P092).
+DOMAIN_SERVICES = ("enrollment", "treatment", "settlement", "supervision", "gateway")
 
 
 class Settings(BaseSettings):
@@ -35,6 +57,7 @@ class Settings(BaseSettings):
     treatment_url: str = "http://127.0.0.1:8082"
     settlement_url: str = "http://127.0.0.1:8083"
     supervision_url: str = "http://127.0.0.1:8084"
+    gateway_url: str = "http://127.0.0.1:8085"
     relay_batch_size: int = 200
     # 批量 limits; the numbers are examples chosen for this deployment, not policy (README "Batches"): rows in one
     # uploaded workbook, bytes of the upload, bytes its workbook unpacks to, items in one batch of actions, and rows in

@@ -8,11 +8,13 @@ import gc
 import logging
 import signal
 import sys
+import time
 
 import httpx
 import uvicorn
 from prometheus_client import start_http_server
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import OperationalError
 
 from ybj_kernel.adapters.kafka import PARTITIONS, partitions_of
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
@@ -66,7 +68,7 @@ def serve(settings: Settings) -> None:
     if settings.jwt_public_key_file is None:  # local development: make the key pair once
         ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
     engine = engine_for(settings)
-    create_schema(engine)
+    schema_when_reachable(engine)
     verifier = TokenVerifier(settings.public_key_path().read_bytes(), settings.jwt_issuer)
     client = httpx.Client(limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
     urls = {s: settings.service_url(s) for s in DOMAIN_SERVICES}
@@ -91,10 +93,25 @@ def serve(settings: Settings) -> None:
             grpc_server.stop(grace=2)
 
 
+def schema_when_reachable(engine: Engine, patience_seconds: float = 120.0) -> None:
+    """Create the read-model schema, waiting for PostgreSQL while it is away (a process restarted while the database
+    restarts too waits for it, as the running ones do, instead of exiting)."""
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        try:
+            create_schema(engine)
+            return
+        except OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("PostgreSQL is not reachable yet (%s); retrying", type(exc.orig).__name__)
+            time.sleep(1.0)
+
+
 def project(settings: Settings) -> None:
     """Consume the domain topics into the read models until SIGTERM/SIGINT."""
     engine = engine_for(settings)
-    create_schema(engine)
+    schema_when_reachable(engine)
     start_http_server(settings.metrics_port_for("query"), addr=settings.http_host)
     collect_less_often()
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from ybj_kernel.errors import NotFound
 from ybj_query import reads
+from ybj_query.channel_admin_reads import channel_admin_router
 from ybj_query.forwarding import Forwarder, ProcessRegistry
 from ybj_query.models import cases
 from ybj_query.registry_reads import registry_router
@@ -66,6 +67,7 @@ def passthrough_router(forwarder: Forwarder, registry: ProcessRegistry, engine: 
     router.include_router(treatment_router(engine))
     router.include_router(settlement_router(forwarder, engine))
     router.include_router(supervision_router(forwarder))
+    router.include_router(channel_admin_router(forwarder))
     return router
 
 

@@ -67,6 +67,7 @@ REGISTRY_SERVICES = {
         "settlement",
     ),
     **dict.fromkeys(("screened_person", "monitoring_month", "violation"), "supervision"),
+    "channel": "gateway",
 }
 # Reads of these are written to the access log (who looked at which person, account or employer).
 LOGGED_REGISTRIES = frozenset({"person", "account", "employer"})

@@ -153,6 +153,8 @@ class ExtraAction:
     # pure function of the case's data (with the action's input on top) and variant; taken before completion, its
     # input only changes what the completion's effects will record. Stepping back from where it led reverts them.
     effects: Callable[[Mapping[str, Any], str | None], Sequence[Effect]] | None = None
+    # The action's input for examples and tests (described with the process like a stage's example).
+    example: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

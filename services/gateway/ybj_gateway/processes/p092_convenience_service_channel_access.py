@@ -151,9 +151,26 @@ def key_rotated(data: Mapping[str, Any], _variant: str | None) -> list[Effect]:
     return [Effect(CHANNEL, str(data["app_id"]), "rotate_key", args)]
 
 
-def _management(name: str, name_zh: str, event: str, effects: Any, *, reason: bool, input: Any = None) -> ExtraAction:
+def _management(
+    name: str,
+    name_zh: str,
+    event: str,
+    effects: Any,
+    *,
+    reason: bool,
+    input: Any = None,
+    example: Mapping[str, Any] | None = None,
+) -> ExtraAction:
     return ExtraAction(
-        name, name_zh, PROVINCE, frozenset({COMPLETED}), event, input=input, reason_required=reason, effects=effects
+        name,
+        name_zh,
+        PROVINCE,
+        frozenset({COMPLETED}),
+        event,
+        input=input,
+        reason_required=reason,
+        effects=effects,
+        example=example or {},
     )
 
 
@@ -162,6 +179,11 @@ def _management(name: str, name_zh: str, event: str, effects: Any, *, reason: bo
 EXAMPLE_PUBLIC_KEY = (
     "51132bd4b0d52596d79e54fc95280bf94922a58b3b07626cf71de3fac93943ce"
     "ce4400e492740b0d3c217674660e9e2cf2ebf5a43fcd34e939c2815490665df1"
+)
+# A second example public key, the one a 密钥轮换 example rotates to (its private half was not kept: examples only).
+EXAMPLE_NEXT_PUBLIC_KEY = (
+    "499e02f24802c02b839fbea611e0ec833289597ec0cff17a6e12da1eda962ea7"
+    "592c05c2c85f8c362270d381c4a013701acef889c341308858fe640af36d8952"
 )
 EXAMPLE_APPLICATION = {
     "applicant_org": "遵义市医疗保障局（示例）",
@@ -267,14 +289,29 @@ P092 = ProcessDefinition(
             promoted,
             reason=False,
             input=ProductionApproval,
+            example={"production_opinion": "测试环境联调通过，同意上线正式环境（示例）"},
         ),
         _management("suspend", "暂停接入", "ChannelSuspended", _plain("suspend"), reason=True),
         _management("resume", "恢复接入", "ChannelResumed", _plain("resume"), reason=False),
         _management("revoke", "注销接入", "ChannelRevoked", _plain("revoke"), reason=True),
         _management(
-            "change_grants", "变更授权", "ChannelGrantsChanged", grants_changed, reason=True, input=GrantChange
+            "change_grants",
+            "变更授权",
+            "ChannelGrantsChanged",
+            grants_changed,
+            reason=True,
+            input=GrantChange,
+            example={"new_interfaces": [68, 69, 114], "new_h5_pages": [114]},
         ),
-        _management("rotate_key", "密钥轮换", "ChannelKeyRotated", key_rotated, reason=False, input=KeyRotation),
+        _management(
+            "rotate_key",
+            "密钥轮换",
+            "ChannelKeyRotated",
+            key_rotated,
+            reason=False,
+            input=KeyRotation,
+            example={"new_public_key": EXAMPLE_NEXT_PUBLIC_KEY, "overlap_until": "2027-01-31T23:59:59+08:00"},
+        ),
     ),
     cancel_roles=PROVINCE,
     effects=opened,

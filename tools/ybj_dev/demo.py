@@ -62,11 +62,11 @@ class Seeder:
     ) -> dict[str, Any]:
         """Create (idempotently, by `key`) and apply the steps: ((user, role), action, data, comment)."""
         opening: dict[str, Any] = {"process": process, "data": data, **({"variant": variant} if variant else {})}
-        ack = self._post("/api/v1/cases", opening, who, {"Idempotency-Key": f"demo-{key}"})
+        ack = self.post("/api/v1/cases", opening, who, {"Idempotency-Key": f"demo-{key}"})
         if ack["version"] == 1:
             for actor, action, step_data, comment in steps:
                 body = {"action": action, "expected_version": ack["version"], "data": step_data, "comment": comment}
-                ack = self._post(f"/api/v1/cases/{ack['case_id']}/actions", body, actor, {})
+                ack = self.post(f"/api/v1/cases/{ack['case_id']}/actions", body, actor, {})
         self.created.append(ack)
         return ack
 
@@ -112,7 +112,8 @@ class Seeder:
                 raise RuntimeError(f"treatment never learnt that {certno_} is insured: {response.text[:300]}")
             time.sleep(0.2)
 
-    def _post(self, path: str, body: dict[str, Any], who: tuple[str, str], headers: dict[str, str]) -> dict[str, Any]:
+    def post(self, path: str, body: dict[str, Any], who: tuple[str, str], headers: dict[str, str]) -> dict[str, Any]:
+        """POST as one demo user; anything but success stops the seeding, naming the step."""
         auth = {"Authorization": f"Bearer {self.staff.token(*who)}", **headers}
         response = self.client.post(path, json=body, headers=auth)
         if response.status_code >= 300:

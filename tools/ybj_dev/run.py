@@ -7,14 +7,20 @@ import time
 from pathlib import Path
 from types import FrameType
 
+import httpx
+
 from ybj_dev import demo, infra, processes
-from ybj_dev.platform import Platform
+from ybj_dev.demo_channel import APP_ID, demo_channel
+from ybj_dev.platform import DOMAIN_SERVICES, REACTING_SERVICES, Platform
+
+# 王芳, enrolled by the demo data (P019): the person the example channel call asks about.
+DEMO_CERTNO = demo.certno("52011519850312002")
 
 # The fault tests kill and restart the shared Kafka broker; a platform beside them waits it out.
 KAFKA_RESTART_GRACE_SECONDS = 60.0
 
 
-def banner(p: Platform, seeded: int) -> str:
+def banner(p: Platform, seeded: int, channel_keys: Path) -> str:
     """What to look at once everything is up."""
     token = ".venv/bin/ybj token --user gy-fr-01 --role first_reviewer --admdvs 520100"
     return f"""
@@ -27,7 +33,10 @@ ybj is running ({seeded} demo cases seeded, 医保区划 520100 贵阳).
   gRPC (queries)         127.0.0.1:{p.grpc_port("query")}
   Domain command APIs    enrollment {p.url("enrollment")}, treatment {p.url("treatment")},
                          settlement {p.url("settlement")}, supervision {p.url("supervision")}
-  Metrics                <each API>/metrics; relays and projector on :{p.metrics_base_port}-{p.metrics_base_port + 4}
+  Channel gateway        {p.url("gateway")}/channel/v1 (test environment; the platform's key at
+                         /channel/v1/platform-key); a demo channel {APP_ID}, its keys in {channel_keys}
+  Metrics                <each API>/metrics; relays, projector, checkpointer and reactors on
+                         :{p.metrics_base_port}-{p.metrics_base_port + len(DOMAIN_SERVICES) + 1 + len(REACTING_SERVICES)}
   Kafka                  {p.kafka_bootstrap} (topics {p.topic_prefix}.<service>.events)
   PostgreSQL             {p.pg_dsn}
   Logs                   {p.run_dir / "logs"}
@@ -36,6 +45,9 @@ Try:
   TOKEN=$({token})
   curl -s -H "Authorization: Bearer $TOKEN" '{p.url()}/api/v1/cases?process=P079&stage=first_review'
   curl -s '{p.url()}/api/v1/progress/<acceptance_no>'
+  .venv/bin/python -m ybj_channel.example --base-url {p.url("gateway")} --app-id {APP_ID} \\
+      --key-file {channel_keys} --item 68 \\
+      --business '{{"psn_cert_type": "01", "certno": "{DEMO_CERTNO}", "psn_name": "王芳"}}'
 
 Ctrl-C here, or `make stop` elsewhere, stops all of it (Kafka and PostgreSQL included).
 """
@@ -55,7 +67,9 @@ def main(run_dir: Path) -> int:
     try:
         platform.start()
         created = demo.seed(platform.url(), run_dir / "keys")
-        print(banner(platform, len(created)), flush=True)
+        with httpx.Client(base_url=platform.url(), timeout=30) as client:
+            channel_keys = demo_channel(demo.Seeder(client, demo.Staff(run_dir / "keys")), run_dir / "keys")
+        print(banner(platform, len(created), channel_keys), flush=True)
         while kafka_back_within(run_dir, KAFKA_RESTART_GRACE_SECONDS):
             time.sleep(1)
         print(f"Kafka stopped and did not come back within {KAFKA_RESTART_GRACE_SECONDS:.0f} s", flush=True)

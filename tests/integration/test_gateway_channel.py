@@ -33,7 +33,12 @@ def _example(stage: str) -> dict[str, Any]:
 def _admitted(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
     """A P092 case walked to completion through the entry point; the 开通通知 of its 配置."""
     system_id = f"itest{random.randint(0, 10**8):08d}"
-    application = {**EXAMPLE_APPLICATION, "system_id": system_id, "system_ips": ["127.0.0.1"]}
+    application = {
+        **EXAMPLE_APPLICATION,
+        "system_id": system_id,
+        "system_ips": ["127.0.0.1"],
+        "interfaces": [55, 68, 108, 114],
+    }
     created = api.create("P092", application, APPLICANT)
     assert created.status_code == 201, created.text
     case = created.json()
@@ -80,7 +85,7 @@ def test_a_channel_admitted_through_p092_calls_its_granted_items_and_is_refused_
         channel = _client(platform, notice, http)
         listed = {item["no"]: item for item in channel.items()}
         assert len(listed) == 114
-        assert {no for no, item in listed.items() if item["granted"]} == {68, 114}
+        assert {no for no, item in listed.items() if item["granted"]} == {55, 68, 108, 114}
 
         mine = channel.call(68, {"psn_cert_type": "01", "certno": certno, "psn_name": "刘洋"})
         assert mine["certno"] == f"{certno[:6]}{'*' * 8}{certno[-4:]}"  # masked: the first 6 and the last 4
@@ -89,11 +94,17 @@ def test_a_channel_admitted_through_p092_calls_its_granted_items_and_is_refused_
             channel.call(68, {"psn_cert_type": "01", "certno": certno, "psn_name": "张三"})
         assert someone_else.value.code == "PERSON_NOT_MATCHED"
 
+        so_far = channel.call(108, {"psn_cert_type": "01", "certno": certno, "psn_name": "刘洋", "year": 2026})
+        assert (so_far["settlements"], so_far["medfee_sumamt"]) == (0, "0.00")  # read through the query service
+        hospitals = channel.call(55, {})
+        assert all(h["fixmedins_code"].startswith("H") for h in hospitals["items"])
+        assert all("legrep_name" not in h for h in hospitals["items"])  # public fields only
+
         progress = channel.call(114, {"acceptance_no": case["acceptance_no"]})
         assert progress["stage"] == "completed"
 
         with pytest.raises(ChannelRefused) as not_granted:
-            channel.call(69, {"psn_cert_type": "01", "certno": certno, "psn_name": "刘洋"})
+            channel.call(113, {"psn_cert_type": "01", "certno": certno, "psn_name": "刘洋"})
         assert (not_granted.value.code, not_granted.value.http_status) == ("ITEM_NOT_GRANTED", 403)
 
         revoked = api.act(case, PROVINCE, "revoke", comment="渠道停止运营")

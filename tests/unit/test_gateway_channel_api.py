@@ -59,6 +59,19 @@ class Reads:
             "case_id": "x",
         }
 
+    def annual_statement(self, psn_no: str, year: int, app_id: str, admdvs: str) -> dict[str, Any]:
+        self.asked.append(("statement", psn_no, str(year)))
+        sums = {"medfee_sumamt": 35050, "hifp_pay": 21030, "acct_pay": 0, "psn_cash_pay": 14020, "fulamt_ownpay_amt": 0}
+        return {"psn_no": psn_no, "year": year, "records": 5, "reversals": 1, **sums}
+
+    def institutions(self, fixmedins_type: str, admdvs: str | None, app_id: str, channel_admdvs: str) -> dict[str, Any]:
+        self.asked.append(("institutions", fixmedins_type, admdvs or ""))
+        row = {"fixmedins_code": f"{'HP'[int(fixmedins_type) - 1]}52010200001", "fixmedins_name": "示例", "legrep": "x"}
+        return {
+            "items": [{"key": row["fixmedins_code"], "state": {**row, "fixmedins_type": fixmedins_type}}],
+            "total": 1,
+        }
+
     def person_by_certno(self, certno: str, app_id: str, admdvs: str) -> dict[str, Any] | None:
         self.asked.append(("person", certno, app_id))
         if certno != PERSON["certno"]:
@@ -188,6 +201,34 @@ def test_a_channel_calls_its_granted_items_through_the_sdk_and_verifies_the_plat
         }
     ]
     assert ("person", PERSON["certno"], APP_ID) in gateway.reads.asked
+
+
+def test_a_persons_year_of_expenses_and_the_designated_institutions(gateway: Gateway) -> None:
+    case, notice = admitted(gateway)
+    case.when(
+        staff("p", "provincial_bureau"), "change_grants", {"new_interfaces": [54, 55, 108, 113]}, comment="扩大"
+    ).then(events=["ChannelGrantsChanged"], stage=COMPLETED)
+    with gateway.client(notice) as channel:
+        so_far = channel.call(108, {**PERSON, "year": 2026})
+        summary = channel.call(113, {**PERSON, "year": 2026})
+        pharmacies = channel.call(54, {"admdvs": "520102"})
+        hospitals = channel.call(55, {})
+        with pytest.raises(ChannelRefused) as someone_else:
+            channel.call(108, {**PERSON, "psn_name": "张三"})
+    assert so_far == {
+        "psn_name": "刘洋",
+        "certno": "520102********0036",
+        "year": 2026,
+        "settlements": 3,  # five records, one of them a reversal of another
+        "medfee_sumamt": "350.50",
+        "hifp_pay": "210.30",
+    }
+    assert (summary["psn_cash_pay"], summary["acct_pay"], summary["fulamt_ownpay_amt"]) == ("140.20", "0.00", "0.00")
+    assert ("statement", "52000000000001", "2026") in gateway.reads.asked
+    assert pharmacies["items"] == [{"fixmedins_code": "P52010200001", "fixmedins_name": "示例", "fixmedins_type": "2"}]
+    assert hospitals["items"][0]["fixmedins_code"] == "H52010200001"  # public fields only (no 法定代表人)
+    assert ("institutions", "2", "520102") in gateway.reads.asked
+    assert someone_else.value.code == "PERSON_NOT_MATCHED"
 
 
 def test_a_citizen_sees_only_their_own_data(gateway: Gateway) -> None:

@@ -74,6 +74,22 @@ class QueryApi:
 
     def person_by_certno(self, certno: str, app_id: str, admdvs: str) -> dict[str, Any] | None:
         """GET /api/v1/persons?certno=…, as the channel; None when no insured person holds the number."""
+        try:
+            return self._get("/api/v1/persons", self._token(app_id, admdvs), {"certno": certno})
+        except NotFound:
+            return None
+
+    def annual_statement(self, psn_no: str, year: int, app_id: str, admdvs: str) -> dict[str, Any]:
+        """GET /api/v1/persons/{psn_no}/annual-statement?year=…, as the channel."""
+        path = f"/api/v1/persons/{quote(psn_no, safe='')}/annual-statement"
+        return self._get(path, self._token(app_id, admdvs), {"year": str(year)})
+
+    def institutions(self, fixmedins_type: str, admdvs: str | None, app_id: str, channel_admdvs: str) -> dict[str, Any]:
+        """GET /api/v1/institutions?fixmedins_type=…[&admdvs=…], as the channel."""
+        params = {"fixmedins_type": fixmedins_type, **({"admdvs": admdvs} if admdvs else {})}
+        return self._get("/api/v1/institutions", self._token(app_id, channel_admdvs), params)
+
+    def _token(self, app_id: str, admdvs: str) -> str:
         token = self._tokens(app_id, admdvs)
         if token is None:
             raise Unavailable(
@@ -81,10 +97,7 @@ class QueryApi:
                 "网关未配置查询服务的访问令牌",
                 "the gateway has no token for the query service (YBJ_GATEWAY_QUERY_TOKEN)",
             )
-        try:
-            return self._get("/api/v1/persons", token, {"certno": certno})
-        except NotFound:
-            return None
+        return token
 
     def close(self) -> None:
         """Close the connection pool."""

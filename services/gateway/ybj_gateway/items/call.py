@@ -16,6 +16,12 @@ class QueryReads(Protocol):
     def person_by_certno(self, certno: str, app_id: str, admdvs: str) -> dict[str, Any] | None:
         """The insured person holding this 证件号码 with their enrollments, or None."""
 
+    def annual_statement(self, psn_no: str, year: int, app_id: str, admdvs: str) -> dict[str, Any]:
+        """A person's totals of a year's settlement records by fund (fen), reversals netted out."""
+
+    def institutions(self, fixmedins_type: str, admdvs: str | None, app_id: str, channel_admdvs: str) -> dict[str, Any]:
+        """The designated institutions of a type (1 医疗机构, 2 零售药店), in a 医保区划 if given: `{items, total}`."""
+
 
 @dataclass(frozen=True)
 class ItemCall:

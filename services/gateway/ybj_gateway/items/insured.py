@@ -44,8 +44,10 @@ class PersonNamed(BaseModel):
     psn_name: str = Field(min_length=1, max_length=50, description="姓名")
 
 
-def insured_types(call: ItemCall) -> dict[str, Any]:
-    """参保险种: each 参保关系 with its 险种, status and dates."""
+def matched_person(call: ItemCall) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The person the request names (「本人数据」): found, with the three identifiers agreeing; else PERSON_NOT_MATCHED,
+    the same whether no one or someone else holds the number. Returns (the person as the query service reads them,
+    the validated identifiers)."""
     named = validate_input(PersonNamed, call.business)
     certno = str(named["certno"]).upper()
     found = call.reads.person_by_certno(certno, call.app_id, str(call.channel.get("admdvs") or ""))
@@ -61,6 +63,13 @@ def insured_types(call: ItemCall) -> dict[str, Any]:
             "no insured person matches the certificate type, number and name given",
             "certno",
         )
+    return found, {**named, "certno": certno}
+
+
+def insured_types(call: ItemCall) -> dict[str, Any]:
+    """参保险种: each 参保关系 with its 险种, status and dates."""
+    found, named = matched_person(call)
+    state, certno = found["state"], named["certno"]
     relations = [{k: r[k] for k in RELATION_FIELDS if r.get(k) is not None} for r in found.get("enrollments") or ()]
     for relation in relations:
         relation["insutype_name"] = INSUTYPE_ZH.get(str(relation.get("insutype")), "")

@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import sysmon
 from bench.commands import figure_commands, figure_lag
+from bench.gateway import figure_gateway
 from bench.harness import Bench, close_bench, open_bench, say, start_platform
 from bench.ingestion import figure_ingestion
 from bench.projection import figure_projection, figure_rebuild
@@ -33,7 +34,7 @@ from ybj_kernel.application import CaseApplication
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_RSS_MB = 200.0
-FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8")
+FIGURES = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
 class BenchTimeout(Exception):
@@ -61,6 +62,8 @@ class Sizes:
     ingest_batch: int
     ingest_clients: int
     ingest_in_process: int
+    gateway_requests: int
+    gateway_clients: int
     only: tuple[str, ...] = FIGURES
 
 
@@ -88,6 +91,12 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Sizes]:
         "--ingest-clients", type=int, default=4, help="institutions sending at once (figure 8, default 4)"
     )
     parser.add_argument("--ingest-in-process", type=int, help="records through ingest() in-process (figure 8)")
+    parser.add_argument(
+        "--gateway-requests", type=int, help="item 68 calls on each path, gateway and direct (figure 9); default 2,000"
+    )
+    parser.add_argument(
+        "--gateway-clients", type=int, default=8, help="concurrent channel clients (figure 9, default 8)"
+    )
     parser.add_argument(
         "--only",
         help="comma-separated figures to run, e.g. 8 or 1,5 (default all); figures 3 and 4 build on 2's appends",
@@ -123,6 +132,8 @@ def parse(argv: list[str] | None) -> tuple[argparse.Namespace, Sizes]:
         ingest_batch=max(args.ingest_batch, 1),
         ingest_clients=max(args.ingest_clients, 1),
         ingest_in_process=args.ingest_in_process or max(ingest_records // 5, 5 * args.ingest_batch),
+        gateway_requests=args.gateway_requests or (400 if quick else 2_000),
+        gateway_clients=max(args.gateway_clients, 1),
         only=tuple(k for k in FIGURES if k in only),
     )
     return args, sizes
@@ -242,6 +253,13 @@ def run(sizes: Sizes, max_minutes: float, keep: bool, wait_others: float) -> dic
                 figure_lag(bench, sizes.lag_rate, sizes.lag_seconds, sizes.lag_polled_per_s, sizes.lag_poll, capacity)
             ],
         )
+        # Before figures 2-4 stop the relays and the projector: the sandbox it seeds must reach the read side.
+        runner.step(
+            "9",
+            "gateway item vs direct read",
+            "none (ratio to the read without the envelope)",
+            lambda: figure_gateway(bench, sizes.gateway_requests, sizes.gateway_clients),
+        )
         if {"2", "3", "4"} & set(sizes.only):
             bench.wait_quiet()
             bench.stop("treatment-relay")  # figure 2's appends become figure 3's backlog
@@ -283,8 +301,11 @@ def run(sizes: Sizes, max_minutes: float, keep: bool, wait_others: float) -> dic
         close_bench(bench, keep=keep)
     if bench.peak_rss_kb:
         runner.step("7", "peak RSS per process", "< 200 MB each", lambda: [figure_rss(bench)])
-    order = {"1": 0, "1a": 0, "1b": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "8a": 8, "8b": 9}
-    figures = sorted(runner.figures, key=lambda f: order.get(f.key, 9))
+    order = {
+        **{"1": 0, "1a": 0, "1b": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "8a": 8, "8b": 9},
+        **{"9": 10, "9a": 10, "9b": 11},
+    }
+    figures = sorted(runner.figures, key=lambda f: order.get(f.key, 12))
     return {
         "mode": sizes.mode,
         "only": list(sizes.only) if sizes.only != FIGURES else None,
@@ -337,6 +358,8 @@ def markdown(result: dict[str, Any]) -> str:
             lines += [f"- {p}: {mb}" for p, mb in figure["detail"]["peak_rss_mb"].items()]
         if figure["key"] == "8a" and not figure["error"]:
             lines += ["", f"CPU per settlement record during 8a, ms: {_ingestion_cpu(figure)}"]
+        if figure["key"] == "9a" and not figure["error"]:
+            lines += ["", f"CPU per item 68 request, ms: {_gateway_cpu(figure)}"]
     if result["aborted"]:
         lines += ["", f"**Aborted**: {result['aborted']}"]
     if result["other_platform_processes_seen_after_steps"]:
@@ -350,6 +373,20 @@ def _ingestion_cpu(figure: dict[str, Any]) -> str:
     cpu = figure["detail"]["through_entry_point"]["cpu_ms_per_record"]
     parts = sorted(((v, k) for k, v in cpu.items() if k != "total" and v >= 0.01), reverse=True)
     return ", ".join(f"{k} {v}" for v, k in parts) + f"; total {cpu.get('total')}"
+
+
+def _gateway_cpu(figure: dict[str, Any]) -> str:
+    """Figure 9a's CPU per request by process on each path (those over 0.05 ms), and the load the others added."""
+    parts = []
+    for path, label in (("through_gateway", "through the gateway"), ("direct_to_query_service", "direct")):
+        cpu = figure["detail"][path]["cpu_ms_per_request"]
+        shown = sorted(
+            ((v, k) for k, v in cpu.items() if k not in ("total", "unaccounted") and v >= 0.05), reverse=True
+        )
+        others = cpu.get("unaccounted", 0.0)  # CPU of other processes on the machine (other people's tests)
+        platform = round(cpu.get("total", 0.0) - others, 3)
+        parts.append(f"{label}: " + ", ".join(f"{k} {v}" for v, k in shown) + f"; {platform} in all (others {others})")
+    return " · ".join(parts)
 
 
 def write(result: dict[str, Any]) -> list[Path]:
@@ -383,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             print("peak RSS (MB): " + ", ".join(f"{p} {mb}" for p, mb in figure["detail"]["peak_rss_mb"].items()))
         if figure["key"] == "8a" and not figure["error"]:
             print(f"CPU per settlement record during 8a (ms): {_ingestion_cpu(figure)}")
+        if figure["key"] == "9a" and not figure["error"]:
+            print(f"CPU per item 68 request (ms): {_gateway_cpu(figure)}")
         if figure["error"]:
             print(f"figure {figure['key']} failed: {figure['error']}")
     if result["other_platform_processes_seen_after_steps"]:

@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.channels import client_of
 from tests.integration.conftest import Api
 from tests.integration.enrollment_steps import new_resident
-from ybj_channel.client import ChannelClient, ChannelRefused
+from ybj_channel.client import ChannelRefused
 from ybj_dev.platform import Platform
 from ybj_gateway.processes.p092_convenience_service_channel_access import EXAMPLE_APPLICATION, P092
 
@@ -64,25 +65,13 @@ def _admitted(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
     return case, notice
 
 
-def _client(platform: Platform, notice: dict[str, Any], http: httpx.Client) -> ChannelClient:
-    return ChannelClient(
-        platform.url("gateway"),
-        notice["app_id"],
-        notice["private_key"],
-        notice["public_key"],
-        bytes.fromhex(notice["sm4_key"]),
-        notice["platform_public_key"],
-        http,
-    )
-
-
 def test_a_channel_admitted_through_p092_calls_its_granted_items_and_is_refused_once_revoked(
     api: Api, platform: Platform
 ) -> None:
     certno, _psn_no = new_resident(api, "刘洋")
     case, notice = _admitted(api)
     with httpx.Client(timeout=30) as http:
-        channel = _client(platform, notice, http)
+        channel = client_of(platform, notice, http)
         listed = {item["no"]: item for item in channel.items()}
         assert len(listed) == 114
         assert {no for no, item in listed.items() if item["granted"]} == {55, 68, 108, 114}

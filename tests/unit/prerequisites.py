@@ -43,6 +43,13 @@ ACCOUNTS: dict[str, tuple[str, ...]] = {
 }
 # Resident contributions and fund income (P022-P026).
 FUND_INCOME: dict[str, tuple[str, ...]] = {"P022": ("P019",)}  # P022 pays for P019's example resident
+# 个人账户共济 (S096, S097, S111): P002's employee binds P019's resident; the 代缴 spends what P012 injected.
+MUTUAL_AID: dict[str, tuple[str, ...]] = {
+    "S097": ("P001", "P002", "P019"),
+    "S097:unbind": ("P001", "P002", "P019", "S097:bind"),
+    "S096": ("P001", "P002", "P019", "S097:bind"),
+    "S111": ("P001", "P002", "P012", "P019", "S097:bind"),
+}
 
 # Treatment, settlement and supervision: each area of a service lists what its examples need (<service>/areas/).
 PREREQUISITES: dict[str, tuple[str, ...]] = {
@@ -50,6 +57,7 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     **CONTRIBUTIONS,
     **ACCOUNTS,
     **FUND_INCOME,
+    **MUTUAL_AID,
     **TREATMENT_EXAMPLES,
     **SETTLEMENT_EXAMPLES,
     **SUPERVISION_EXAMPLES,

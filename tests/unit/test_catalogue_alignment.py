@@ -16,13 +16,17 @@ from ybj_supervision.areas import PROCESSES as SUPERVISION
 from ybj_treatment.areas import PROCESSES as TREATMENT
 
 CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "catalogue" / "processes.yaml"
-DEFINITIONS: list[ProcessDefinition] = [
+EVERY_DEFINITION: list[ProcessDefinition] = [
     *ENROLLMENT.values(),
     *TREATMENT.values(),
     *SETTLEMENT.values(),
     *SUPERVISION.values(),
     *GATEWAY.values(),
 ]
+# The catalogue's processes (P001–P092); the project's own S processes back service items the seed gives no guide.
+DEFINITIONS = [d for d in EVERY_DEFINITION if d.id.startswith("P")]
+ITEM_PROCESSES = [d for d in EVERY_DEFINITION if d.id.startswith("S")]
+SERVICE_ITEMS = CATALOGUE.with_name("service_items.yaml")
 # Stages the engine needs that the catalogue leaves implicit, with the reason.
 ENGINE_ONLY_STAGES = {("P072", "register")}  # a case opens when the rules engine flags a visit
 
@@ -84,3 +88,11 @@ def test_described_process_has_schemas_and_generic_actions(definition: ProcessDe
     assert {"create", "cancel", "step_back"} <= names
     if any(s.review for s in definition.stages):
         assert {"approve", "reject"} <= names
+
+
+@pytest.mark.parametrize("definition", ITEM_PROCESSES, ids=lambda d: d.id)
+def test_a_process_of_the_projects_own_backs_a_service_item_without_a_guide(definition: ProcessDefinition) -> None:
+    items = {i["no"]: i for i in yaml.safe_load(SERVICE_ITEMS.read_text(encoding="utf-8"))["service_items"]}
+    item = items.get(int(definition.id[1:]))
+    assert item is not None, f"{definition.id} names no service item"
+    assert not item.get("process_ids"), f"item {item['no']} has a guided process: use it, not {definition.id}"

@@ -5,6 +5,7 @@ every refusal with its own code, the access log and the metrics; key rotation wi
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from prometheus_client import REGISTRY
 from tests.unit.gwt import Scenario, application, staff
 from ybj_channel.client import ChannelClient, ChannelRefused
 from ybj_channel.envelope import open_sealed, seal, verify
+from ybj_gateway import items
 from ybj_gateway.admin_api import admin_router
 from ybj_gateway.application import GatewayApplication
 from ybj_gateway.channel_api import channel_router
@@ -58,6 +60,10 @@ class Reads:
             "status": "办理中",
             "case_id": "x",
         }
+
+    def get(self, path: str, params: Mapping[str, str] | None, app_id: str, admdvs: str) -> dict[str, Any]:
+        self.asked.append(("get", path))
+        raise NotFound("NOT_FOUND", "没有", "none")
 
     def annual_statement(self, psn_no: str, year: int, app_id: str, admdvs: str) -> dict[str, Any]:
         self.asked.append(("statement", psn_no, str(year)))
@@ -246,7 +252,10 @@ def _refused(call: Any) -> tuple[str, int]:
     return refused.value.code, refused.value.http_status
 
 
-def test_items_not_granted_unknown_or_not_served_yet_are_refused_with_their_own_codes(gateway: Gateway) -> None:
+def test_items_not_granted_unknown_or_not_served_yet_are_refused_with_their_own_codes(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(items.HANDLERS, 1)  # an item of the table no module serves
     case, notice = admitted(gateway)
     with gateway.client(notice) as channel:
         assert _refused(lambda: channel.call(70, {})) == ("ITEM_NOT_GRANTED", 403)
@@ -282,11 +291,22 @@ def test_a_replayed_request_is_refused_even_on_another_gateway_process(
         notice["private_key"],
         notice["public_key"],
         bytes.fromhex(notice["sm4_key"]),
+        item_no=114,
     )
     assert gateway.http.post("/channel/v1/items/114", json=sealed).status_code == 200
     replayed = other.http.post("/channel/v1/items/114", json=sealed)
     assert replayed.status_code == 409
     assert open_sealed(replayed.json(), gateway.platform.public_hex, None)["code"] == "NONCE_REUSED"
+
+
+def test_a_request_signed_for_one_item_is_refused_at_another(gateway: Gateway) -> None:
+    _, notice = admitted(gateway)
+    keys = (notice["private_key"], notice["public_key"], bytes.fromhex(notice["sm4_key"]))
+    for item_no in (68, None):  # signed for another item, or for none
+        sealed = seal(APP_ID, {"acceptance_no": ACCEPTANCE_NO}, *keys, item_no=item_no)
+        answer = gateway.http.post("/channel/v1/items/114", json=sealed)
+        assert answer.status_code == 400
+        assert open_sealed(answer.json(), gateway.platform.public_hex, None)["code"] == "MALFORMED"
 
 
 def test_every_refusal_is_a_signed_envelope_even_for_a_body_that_is_no_envelope(gateway: Gateway) -> None:
@@ -302,7 +322,7 @@ def test_an_unknown_channel_a_foreign_address_and_test_credentials_on_production
 ) -> None:
     _, notice = admitted(gateway)
     sm4 = bytes.fromhex(notice["sm4_key"])
-    stranger = seal("ch_nobody", {}, notice["private_key"], notice["public_key"], None)
+    stranger = seal("ch_nobody", {}, notice["private_key"], notice["public_key"], None, item_no=114)
     answer = gateway.http.post("/channel/v1/items/114", json=stranger)
     assert (answer.status_code, open_sealed(answer.json(), gateway.platform.public_hex, None)["code"]) == (
         401,
@@ -310,7 +330,7 @@ def test_an_unknown_channel_a_foreign_address_and_test_credentials_on_production
     )
     elsewhere = TestClient(gateway.http.app, client=("192.0.2.1", 50000))
     answer = elsewhere.post(
-        "/channel/v1/items/114", json=seal(APP_ID, {}, notice["private_key"], notice["public_key"], sm4)
+        "/channel/v1/items/114", json=seal(APP_ID, {}, notice["private_key"], notice["public_key"], sm4, item_no=114)
     )
     assert open_sealed(answer.json(), gateway.platform.public_hex, None)["code"] == "IP_NOT_ALLOWED"
     production = Gateway(jwt_keys, environment="production", shared=gateway)

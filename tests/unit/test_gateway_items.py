@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ybj_gateway.items import AVAILABLE
+from ybj_gateway.items import AVAILABLE, SERVED
 from ybj_gateway.items.masking import mask_certno, mask_tail
 from ybj_gateway.service_items import ITEMS, parse_items
 
@@ -22,9 +22,11 @@ def test_the_shipped_items_are_the_catalogues() -> None:
     assert (ITEMS[68].name_zh, ITEMS[114].name_zh) == ("参保险种", "受理类服务进度查询")
 
 
-def test_the_items_served_today_are_query_items_of_the_table() -> None:
-    assert sorted(AVAILABLE) == [54, 55, 68, 108, 113, 114]
-    assert {ITEMS[no].kind for no in AVAILABLE} == {"query"}
+def test_the_items_served_are_items_of_the_table_each_with_its_example() -> None:
+    assert set(ITEMS) >= AVAILABLE
+    assert {54, 55, 68, 108, 113, 114} <= AVAILABLE
+    personal = [no for no in AVAILABLE if "${person." in str(SERVED[no].example)]
+    assert {68, 108} <= set(personal)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +47,10 @@ def test_sensitive_values_are_masked_as_the_issue_says() -> None:
     assert mask_tail("13800001234") == "*******1234"
     assert mask_tail("6222020200112233445") == "***************3445"
     assert mask_certno("12345") == "*****"
+
+
+def test_every_item_is_served_and_every_item_without_a_guide_says_how_it_is_backed() -> None:
+    assert sorted(SERVED) == sorted(ITEMS)
+    unguided = [no for no, item in ITEMS.items() if not item.process_ids]
+    assert len(unguided) == 39
+    assert [no for no in unguided if not SERVED[no].assumption_zh] == []

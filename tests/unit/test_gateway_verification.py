@@ -76,12 +76,13 @@ def envelope(
     at_ms: int = NOW_MS,
     encrypted: bool = True,
     nonce: str | None = None,
+    item_no: int | None = 114,
 ) -> dict[str, Any]:
-    """A request sealed by the channel: SM4-encrypted with the SM4 key of the signing key, or in clear."""
+    """A request for an item sealed by the channel: SM4-encrypted with the SM4 key of the signing key, or in clear."""
     from ybj_gateway.registries.channels import key_id_of
 
     key = sm4(key_id_of(public)) if encrypted else None
-    return seal(APP_ID, BUSINESS, private, public, key, timestamp=at_ms, nonce=nonce)
+    return seal(APP_ID, BUSINESS, private, public, key, timestamp=at_ms, nonce=nonce, item_no=item_no)
 
 
 def request(env: Mapping[str, Any], *, item: int | None = 114, ip: str = "10.52.3.10", **kw: Any) -> ChannelRequest:
@@ -169,7 +170,7 @@ def test_a_signature_by_another_key_or_over_altered_data_is_refused() -> None:
 
 
 def test_an_item_not_granted_is_refused_but_the_list_needs_no_grant() -> None:
-    assert code(admit(request(envelope(), item=1), channel())) == "ITEM_NOT_GRANTED"
+    assert code(admit(request(envelope(item_no=1), item=1), channel())) == "ITEM_NOT_GRANTED"
     h5_only = channel(grants={"interfaces": [68], "h5_pages": [114]})
     assert code(admit(request(envelope(), item=114), h5_only)) == "ITEM_NOT_GRANTED"  # an H5 grant is no interface
     assert isinstance(admit(request(envelope(), item=None), channel(grants={"interfaces": []})), Admitted)

@@ -31,18 +31,22 @@ APPLICATION = {  # 示例
     "network_zone": "互联网区",
     "system_ips": ["127.0.0.1"],
     "access_path": "https://demo.example.cn/ybj",
-    "usage_scenario": "参保群众查询参保险种和业务办理进度（示例）",
-    "interfaces": [68, 114],
+    "usage_scenario": "在测试环境（沙箱）对接全部便民服务事项（示例）",
+    "interfaces": list(range(1, 115)),  # every item: the test environment serves the sandbox only
     "h5_pages": [114],
     "admdvs": "520100",
     "demand_category": "基础资及权限申请",
-    "demand_description": "申请接入便民服务集成平台，开通参保险种查询和受理进度查询接口（示例）",
+    "demand_description": "申请接入便民服务集成平台，在测试环境开通全部 114 项便民服务接口（示例）",
 }
 
 
-def demo_channel(s: Seeder, key_dir: Path) -> Path:
-    """The demo channel's key file, admitting the channel first when there is none yet."""
-    path = key_dir / "demo-channel.json"
+def demo_channel(s: Seeder, key_dir: Path, *, system_id: str = SYSTEM_ID, quota_per_minute: int = 600) -> Path:
+    """The demo channel's key file, admitting the channel first when there is none yet.
+
+    Another `system_id` admits another channel of the same application (a test's, the bench's with a higher quota);
+    its key file is `<system_id>-channel.json`."""
+    demo = system_id == SYSTEM_ID
+    path = key_dir / ("demo-channel.json" if demo else f"{system_id}-channel.json")
     if path.exists():
         return path
     steps: list[tuple[tuple[str, str], str, dict[str, Any], str | None]] = [
@@ -50,14 +54,15 @@ def demo_channel(s: Seeder, key_dir: Path) -> Path:
         (CITY, "submit_ticket", {"ticket_no": "GD-DEMO-0001"}, None),
         (PROVINCE, "approve", {"provincial_opinion": "同意，先开通测试环境（示例）"}, None),
     ]
-    ack = s.case("p092-demo", "P092", APPLICANT, APPLICATION, steps, variant="third_party")
+    application = {**APPLICATION, "system_id": system_id}
+    ack = s.case("p092-demo" if demo else f"p092-{system_id}", "P092", APPLICANT, application, steps, "third_party")
     if ack["stage"] != "provision_channel":
         raise RuntimeError(
             f"the demo channel's P092 case is at {ack['stage']}, not 配置: delete the run dir's database"
         )
     notice = s.post(
         f"/api/v1/gateway/cases/{ack['case_id']}/provision",
-        {"expected_version": ack["version"], "data": {"quota_per_minute": 600}, "generate_key_pair": True},
+        {"expected_version": ack["version"], "data": {"quota_per_minute": quota_per_minute}, "generate_key_pair": True},
         PROVINCE_2,
         {},
     )

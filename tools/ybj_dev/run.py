@@ -9,20 +9,23 @@ from types import FrameType
 
 import httpx
 
-from ybj_dev import demo, infra, processes
+from ybj_dev import demo, infra, processes, sandbox
 from ybj_dev.demo_channel import APP_ID, demo_channel
 from ybj_dev.platform import DOMAIN_SERVICES, REACTING_SERVICES, Platform
-
-# 王芳, enrolled by the demo data (P019): the person the example channel call asks about.
-DEMO_CERTNO = demo.certno("52011519850312002")
+from ybj_gateway.sandbox import ROSTER
 
 # The fault tests kill and restart the shared Kafka broker; a platform beside them waits it out.
 KAFKA_RESTART_GRACE_SECONDS = 60.0
 
 
-def banner(p: Platform, seeded: int, channel_keys: Path) -> str:
+def banner(p: Platform, seeded: int, channel_keys: Path, facts: sandbox.SandboxFacts) -> str:
     """What to look at once everything is up."""
     token = ".venv/bin/ybj token --user gy-fr-01 --role first_reviewer --admdvs 520100"
+    person, hospital, pharmacy = (
+        facts.people["person"],
+        facts.institutions["institution"],
+        facts.institutions["pharmacy"],
+    )
     return f"""
 ybj is running ({seeded} demo cases seeded, 医保区划 520100 贵阳).
 
@@ -35,6 +38,11 @@ ybj is running ({seeded} demo cases seeded, 医保区划 520100 贵阳).
                          settlement {p.url("settlement")}, supervision {p.url("supervision")}
   Channel gateway        {p.url("gateway")}/channel/v1 (test environment; the platform's key at
                          /channel/v1/platform-key); a demo channel {APP_ID}, its keys in {channel_keys}
+  Sandbox                {len(ROSTER)} synthetic people for channels ({ROSTER[0].psn_name} … {ROSTER[-1].psn_name}, 身份证号 520199…), e.g.
+                         {person["psn_name"]} {person["certno"]} (人员编号 {person["psn_no"]});
+                         {hospital["fixmedins_code"]} {hospital["fixmedins_name"]}, {pharmacy["fixmedins_code"]} \
+{pharmacy["fixmedins_name"]};
+                         the roster in services/gateway/ybj_gateway/sandbox.py
   Metrics                <each API>/metrics; relays, projector, checkpointer and reactors on
                          :{p.metrics_base_port}-{p.metrics_base_port + len(DOMAIN_SERVICES) + 1 + len(REACTING_SERVICES)}
   Kafka                  {p.kafka_bootstrap} (topics {p.topic_prefix}.<service>.events)
@@ -47,7 +55,7 @@ Try:
   curl -s '{p.url()}/api/v1/progress/<acceptance_no>'
   .venv/bin/python -m ybj_channel.example --base-url {p.url("gateway")} --app-id {APP_ID} \\
       --key-file {channel_keys} --item 68 \\
-      --business '{{"psn_cert_type": "01", "certno": "{DEMO_CERTNO}", "psn_name": "王芳"}}'
+      --business '{{"psn_cert_type": "01", "certno": "{person["certno"]}", "psn_name": "{person["psn_name"]}"}}'
 
 Ctrl-C here, or `make stop` elsewhere, stops all of it (Kafka and PostgreSQL included).
 """
@@ -56,7 +64,9 @@ Ctrl-C here, or `make stop` elsewhere, stops all of it (Kafka and PostgreSQL inc
 def main(run_dir: Path) -> int:
     """Start everything, seed demo data, print where to look, and wait for Ctrl-C."""
     env = infra.infra_up(run_dir)
-    platform = Platform(run_dir, env["YBJ_PG_DSN"], env["YBJ_KAFKA_BOOTSTRAP"])
+    # The gateway `make run` starts is the test environment's: it answers about the sandbox's synthetic people only.
+    sandbox_only = {"YBJ_GATEWAY_SANDBOX_ONLY": "true"}
+    platform = Platform(run_dir, env["YBJ_PG_DSN"], env["YBJ_KAFKA_BOOTSTRAP"], extra_env=sandbox_only)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signum)
@@ -67,9 +77,11 @@ def main(run_dir: Path) -> int:
     try:
         platform.start()
         created = demo.seed(platform.url(), run_dir / "keys")
+        staff = demo.Staff(run_dir / "keys")
         with httpx.Client(base_url=platform.url(), timeout=30) as client:
-            channel_keys = demo_channel(demo.Seeder(client, demo.Staff(run_dir / "keys")), run_dir / "keys")
-        print(banner(platform, len(created), channel_keys), flush=True)
+            channel_keys = demo_channel(demo.Seeder(client, staff), run_dir / "keys")
+        facts = sandbox.seed(platform.url(), staff.token)
+        print(banner(platform, len(created), channel_keys, facts), flush=True)
         while kafka_back_within(run_dir, KAFKA_RESTART_GRACE_SECONDS):
             time.sleep(1)
         print(f"Kafka stopped and did not come back within {KAFKA_RESTART_GRACE_SECONDS:.0f} s", flush=True)

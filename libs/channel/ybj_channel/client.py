@@ -58,7 +58,7 @@ class ChannelClient:
 
     def call(self, item_no: int, business: Mapping[str, Any]) -> dict[str, Any]:
         """Call service item `item_no` with `business`; its answer, or ChannelRefused."""
-        envelope = seal(self.app_id, business, self._private_key, self._public_key, self._sm4_key)
+        envelope = seal(self.app_id, business, self._private_key, self._public_key, self._sm4_key, item_no=item_no)
         response = self._http.post(f"{self.base_url}/channel/v1/items/{int(item_no)}", json=envelope)
         return self._answer(response)
 

@@ -1,7 +1,7 @@
 """The channel envelope: a JSON object signed with SM3withSM2 whose business data travels in clear or SM4-encrypted.
 
     {"appId": "...", "timestamp": "1767225600000", "nonce": "<32 hex>", "version": "1.0", "signType": "SM2",
-     "encType": "SM4", "encData": "<base64 of IV || SM4-CBC ciphertext>", "signData": "<base64 of r || s>"}
+     "itemNo": "68", "encType": "SM4", "encData": "<base64 of IV || SM4-CBC ciphertext>", "signData": "<base64 of r || s>"}
 
 With `encType` "" the business JSON object travels in `bizData` instead of `encData`. The string to sign is every
 field but `signData`, so `encData` is signed as sent: a verifier checks the signature before it decrypts anything.
@@ -43,6 +43,7 @@ SIGN_TYPE = "SM2"
 ENC_TYPE = "SM4"
 TIMESTAMP_WINDOW_MS = 300_000  # ±300 s around the verifier's clock
 _UNSIGNED = ("signData",)
+_ITEM_NO = re.compile(r"[1-9]\d{0,3}")
 _NONCE = re.compile(r"[0-9a-fA-F]{32}")
 _TIMESTAMP = re.compile(r"[0-9]{1,15}")
 _IV_BYTES = 16
@@ -125,8 +126,10 @@ def seal(
     *,
     timestamp: int | None = None,
     nonce: str | None = None,
+    item_no: int | None = None,
 ) -> dict[str, Any]:
-    """A signed envelope; `timestamp` in epoch milliseconds (sent as a decimal string), `nonce` 32 hex digits."""
+    """A signed envelope; `timestamp` in epoch milliseconds (sent as a decimal string), `nonce` 32 hex digits,
+    `item_no` the service item a request calls (signed as `itemNo`, so that it cannot be sent to another item)."""
     envelope: dict[str, Any] = {
         "appId": app_id,
         "timestamp": str(time.time_ns() // 1_000_000 if timestamp is None else timestamp),
@@ -135,6 +138,8 @@ def seal(
         "signType": SIGN_TYPE,
         "encType": "" if sm4_key is None else ENC_TYPE,
     }
+    if item_no is not None:
+        envelope["itemNo"] = str(int(item_no))
     if sm4_key is None:
         envelope["bizData"] = dict(business)
     else:
@@ -173,6 +178,8 @@ def check_shape(envelope: Mapping[str, Any]) -> None:
         raise EnvelopeError("MALFORMED", "timestamp must be epoch milliseconds as a decimal string")
     if not _NONCE.fullmatch(envelope["nonce"]):
         raise EnvelopeError("MALFORMED", "nonce must be 32 hex digits")
+    if "itemNo" in envelope and not (isinstance(envelope["itemNo"], str) and _ITEM_NO.fullmatch(envelope["itemNo"])):
+        raise EnvelopeError("MALFORMED", "itemNo must be the item number as a decimal string")
     enc_type = envelope.get("encType") or ""
     if enc_type == ENC_TYPE:
         if not isinstance(envelope.get("encData"), str) or not envelope["encData"] or "bizData" in envelope:

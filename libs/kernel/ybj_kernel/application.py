@@ -115,13 +115,20 @@ class CaseApplication(Application[UUID]):
         correlation_id: str | None = None,
         variant: str | None = None,
         materials: tuple[str, ...] = (),
+        advance: bool = False,
     ) -> CaseAck:
-        """Open a case (登记) of a variant; a retried request with the same Idempotency-Key returns the same case."""
+        """Open a case (登记) of a variant; a retried request with the same Idempotency-Key returns the same case.
+
+        `advance`: then complete, with the same data, every following stage the actor's roles allow up to the first
+        review (someone else's, 不相容岗位分离), all saved together or nothing: a channel's 网上申请 fills the stages a
+        citizen fills in one request and lands at the bureau's first review."""
         p = self.definition(process_id)
         case_id = _case_id(self.service, actor, idempotency_key) if idempotency_key else uuid4()
         if idempotency_key and (existing := self._find(case_id)) is not None:
             return self._replayed(existing, process_id)
         case, changed = self._new_case(p, case_id, data, actor, idempotency_key, correlation_id, variant, materials)
+        if advance:
+            changed = self._advanced(p, case, actor, data, changed, correlation_id or str(uuid4()))
         try:
             self._save(case, *changed)
         except Conflict:
@@ -154,6 +161,26 @@ class CaseApplication(Application[UUID]):
         changed: list[Any] = self._claims(case, reg.claim, ())
         changed += self._registry_changes(case, reg.effects, (), look)
         return case, changed
+
+    def _advanced(
+        self, p: ProcessDefinition, case: Case, actor: Actor, data: Mapping[str, Any], changed: list[Any], corr: str
+    ) -> list[Any]:
+        """The case taken on through the stages this actor may do (not reviews, not batch stages), each with its
+        fields of `data`; the claims and registry entries changed so far and by each step, for one save."""
+        entries = {(e.registry, e.key): e for e in changed if isinstance(e, Entry)}
+        others = [c for c in changed if not isinstance(c, Entry)]
+        while not p.is_terminal(case.stage):
+            stage = p.stage(case.stage)
+            if stage.review or stage.batch or not set(actor.roles) & set(stage.roles):
+                break
+            values = fields_for(stage, data)
+            load = self._prefetching(self._entries_wanted(p, case, stage, {**case.data, **values}))
+            facts = self.facts_for(stage, case.data, values, load)
+            decision = decide(p, case, actor, Command(stage.action, case.version, None, values, facts), self._today())
+            self._apply(case, decision, corr)
+            others += self._claims(case, decision.claim, decision.release)
+            entries.update(self.registry_changes_on(case, decision.effects, decision.reverts, entries, load))
+        return [*others, *entries.values()]
 
     def act(self, case_id: UUID, actor: Actor, cmd: Command, *, correlation_id: str | None = None) -> CaseAck:
         """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
@@ -553,6 +580,17 @@ def _key_of(lookup: Lookup, data: Mapping[str, Any]) -> str | None:
 def _case_id(service: str, actor: Actor, idempotency_key: str) -> UUID:
     """A case opened under an Idempotency-Key has the same id every time: a retry finds it."""
     return uuid5(_CASE_NS, f"{service}:{actor.user_id}:{idempotency_key}")
+
+
+def fields_for(stage: Stage, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of one flat request a stage takes: everything, unless its input forbids fields it does not name."""
+    model = stage.input
+    if model is None:
+        return {}
+    if model.model_config.get("extra") != "forbid":
+        return dict(data)
+    names = {f.alias or n for n, f in model.model_fields.items()} | set(model.model_fields)
+    return {k: v for k, v in data.items() if k in names}
 
 
 def opened_case_id(service: str, opening_key: str, admdvs: str) -> UUID:

@@ -16,7 +16,7 @@ from prometheus_client import Counter, Histogram
 
 from ybj_channel.envelope import DEFAULT_USER_ID, SIGN_TYPE, seal
 from ybj_gateway.access_log import AccessLog, AccessRecord
-from ybj_gateway.items import HANDLERS, ItemCall, QueryReads
+from ybj_gateway.items import HANDLERS, SERVED, Commands, ItemCall, NoCommands, QueryReads
 from ybj_gateway.pipeline import ChannelLookup, ReplayGuard, Sm4KeyOf, Verified, verify_request
 from ybj_gateway.service_items import ITEMS
 from ybj_gateway.verification import ChannelRequest, Refused, app_id_of
@@ -39,6 +39,18 @@ LATENCY = Histogram(
 OK = "OK"
 UNKNOWN = "unknown"  # the metric label of a request whose appId is no channel's (no label per invented appId)
 LIST = "list"
+
+
+def _described(no: int) -> dict[str, Any]:
+    """An item as the list shows it, with what the catalogue notes and what the project assumed where the seed is
+    silent (the items without a guide say how they are backed)."""
+    described = ITEMS[no].describe()
+    if ITEMS[no].note:
+        described["note_zh"] = ITEMS[no].note
+    served = SERVED.get(no)
+    if served is not None and served.assumption_zh:
+        described["assumption_zh"] = served.assumption_zh
+    return described
 
 
 class InternalError(YbjError):
@@ -68,6 +80,7 @@ class ChannelService:
         environment: str,
         reads: QueryReads,
         access: AccessLog,
+        commands: Commands | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if platform.private_hex is None:
@@ -78,6 +91,7 @@ class ChannelService:
         self._platform = platform
         self._environment = environment
         self._reads = reads
+        self._commands = commands if commands is not None else NoCommands()
         self._access = access
         self._clock = clock
 
@@ -139,11 +153,14 @@ class ChannelService:
         if handler is None:
             return Refused("ITEM_NOT_AVAILABLE", f"{no} {ITEMS[no].name_zh}")
         admitted = verified.admitted
-        return handler(ItemCall(admitted.app_id, admitted.channel, verified.business, self._reads))
+        nonce = str(verified.envelope.get("nonce", ""))
+        return handler(
+            ItemCall(admitted.app_id, admitted.channel, verified.business, self._reads, self._commands, nonce)
+        )
 
     def _item_list(self, verified: Verified) -> dict[str, Any]:
         granted = set((verified.admitted.channel.get("grants") or {}).get("interfaces", ()))
-        return {"items": [{**item.describe(), "granted": item.no in granted} for item in ITEMS.values()]}
+        return {"items": [{**_described(item.no), "granted": item.no in granted} for item in ITEMS.values()]}
 
     def _answered(
         self,

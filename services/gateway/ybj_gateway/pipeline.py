@@ -8,7 +8,7 @@ process) and on in-memory fakes in the unit tests.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ class Verified:
     business: dict[str, Any]
     sm4_key: bytes
     encrypted: bool  # the request came encrypted (encType SM4): the answer goes back encrypted too
+    envelope: Mapping[str, Any] = field(default_factory=dict)  # the request as sent (its nonce keys a command)
 
 
 def verify_request(
@@ -69,4 +70,4 @@ def verify_request(
     business = business_of(request.envelope, sm4_key)
     if isinstance(business, Refused):
         return business
-    return Verified(decision, business, sm4_key, request.envelope.get("encType") == ENC_TYPE)
+    return Verified(decision, business, sm4_key, request.envelope.get("encType") == ENC_TYPE, request.envelope)

@@ -28,6 +28,8 @@ class GatewaySettings(BaseSettings):
     nonce_retention_seconds: int = 900
     # Connections to PostgreSQL for the nonces and rate counters.
     pool_size: int = 8
+    # Serve the sandbox's synthetic people only (sandbox.py): every personal item refuses anyone else.
+    sandbox_only: bool = False
 
     def sm2_private_key_path(self, run_dir: Path) -> Path:
         """Where the platform's response-signing key is."""

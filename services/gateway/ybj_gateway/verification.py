@@ -109,6 +109,8 @@ def admit(request: ChannelRequest, channel: Mapping[str, Any] | None) -> Admitte
     key_id = signing_key(envelope, channel.get("keys") or (), request.now)
     if key_id is None:
         return Refused("BAD_SIGNATURE")
+    if request.item_no is not None and envelope.get("itemNo") != str(request.item_no):
+        return Refused("MALFORMED", "itemNo (signed) must be the item number of the path")
     if request.item_no is not None and request.item_no not in (channel.get("grants") or {}).get("interfaces", ()):
         return Refused("ITEM_NOT_GRANTED", str(request.item_no))
     return Admitted(str(envelope["appId"]), key_id, channel)

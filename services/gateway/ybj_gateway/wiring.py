@@ -53,8 +53,11 @@ def gateway_routes(app: CaseApplication) -> APIRouter:
         sm4_key_of=sm4_key_of,
         platform=platform,
         environment=gateway.environment,
-        reads=QueryApi(gateway.query_url, ChannelTokens(gateway.query_token, private_pem, settings.jwt_issuer)),
+        reads=(
+            api := QueryApi(gateway.query_url, ChannelTokens(gateway.query_token, private_pem, settings.jwt_issuer))
+        ),
         access=access,
+        commands=api,
     )
     router = APIRouter()
     router.include_router(channel_router(service))

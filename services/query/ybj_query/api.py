@@ -28,8 +28,12 @@ from ybj_query import reads
 from ybj_query.audit_routes import AccessRecorder, audit_router, refuse_oversight
 from ybj_query.batch_routes import XLSX, batch_router, work_queue
 from ybj_query.forwarding import Forwarder, ProcessRegistry, json_object, relayed
+from ybj_query.ltc_reads import ltc_router
 from ybj_query.overdue import install_overdue_metric
 from ybj_query.passthrough import passthrough_router, service_in_read_model
+from ybj_query.person_case_reads import person_case_router
+from ybj_query.prescription_reads import prescription_router
+from ybj_query.reference import reference_router
 
 
 def create_query_api(
@@ -105,16 +109,25 @@ def create_query_api(
             raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
         return relayed(response)
 
-    api.include_router(passthrough_router(forwarder, registry, engine))
-    api.include_router(batch_router(forwarder, registry, engine, verifier))
-
     api.state.access = access = AccessRecorder(engine)
-    api.include_router(audit_router(forwarder, access, engine))
+    routers = (
+        passthrough_router(forwarder, registry, engine),
+        batch_router(forwarder, registry, engine, verifier),
+        audit_router(forwarder, access, engine),
+        person_case_router(engine, registry),  # a person's cases, visits, account year (the channel items' reads)
+        ltc_router(engine, forwarder),  # 长护险
+        prescription_router(engine),  # 电子处方
+        reference_router(engine),  # 药品耗材、限价、政策文件、经办机构 (reference data from files)
+    )
+    for router in routers:
+        api.include_router(router)
 
     @api.get("/api/v1/cases", response_model=None, responses=XLSX)
     def list_cases(
         who: CurrentActor,
-        process: Annotated[str | None, Query(pattern=r"^P\d{3}$", description="流程编号 P001–P092")] = None,
+        process: Annotated[
+            str | None, Query(pattern=r"^[PS]\d{3}$", description="流程编号 P001–P092（S+事项号：无指南事项的流程）")
+        ] = None,
         stage: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]*$")] = None,
         admdvs: Annotated[str | None, Query(pattern=r"^\d{6}$", description="医保区划（6 位）")] = None,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,

@@ -114,6 +114,13 @@ def audit_router(forwarder: Forwarder, log: AccessRecorder, engine: Engine) -> A
         await log.arecord(who, request, "case" if as_of is None else "case-as-of", case_id)
         return dict(view)
 
+    @router.get("/api/v1/acceptances/{acceptance_no}")
+    async def get_case_by_acceptance_no(acceptance_no: str, who: CurrentActor, request: Request) -> dict[str, Any]:
+        """The case a 受理号 names, as it stands (the gateway finds a citizen's case by the number they were given)."""
+        view = await asyncio.to_thread(reads.case_view, engine, "", who.admdvs, acceptance_no=acceptance_no)
+        await log.arecord(who, request, "case", str(view.get("case_id", "")))
+        return dict(view)
+
     @router.get("/api/v1/cases/{case_id}/history")
     async def get_history(case_id: str, who: CurrentActor, request: Request, as_of: AsOf = None) -> Any:
         """Every event of the case in order (up to `as_of`: `{case_id, as_of, version, events}`)."""

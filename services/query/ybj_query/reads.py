@@ -41,10 +41,11 @@ def scope_prefix(admdvs: str) -> str:
     return admdvs
 
 
-def case_view(engine: Engine, case_id: str, scope: str) -> dict[str, Any]:
-    """One case as it stands, for staff of a covering 医保区划."""
+def case_view(engine: Engine, case_id: str, scope: str, *, acceptance_no: str | None = None) -> dict[str, Any]:
+    """One case as it stands (by its id, or by its 受理号), for staff or a channel of a covering 医保区划."""
+    where = cases.c.acceptance_no == acceptance_no if acceptance_no is not None else cases.c.case_id == case_id
     with reading(engine) as conn:
-        row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+        row = conn.execute(select(cases).where(where)).first()
     if row is None:
         raise NotFound(
             "CASE_NOT_FOUND", "案件不存在（或尚未同步，请稍候）", "no such case (or not yet visible)", "case_id"

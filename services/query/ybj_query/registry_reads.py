@@ -36,7 +36,17 @@ from ybj_query.forwarding import Forwarder
 # Which service owns each registry (DOMAIN.md §1.0).
 REGISTRY_SERVICES = {
     **dict.fromkeys(
-        ("employer", "person", "account", "uscc", "certno", "fund_income", "income_document", "resident_subsidy"),
+        (
+            "employer",
+            "person",
+            "account",
+            "uscc",
+            "certno",
+            "fund_income",
+            "income_document",
+            "resident_subsidy",
+            "mutual_aid",
+        ),
         "enrollment",
     ),
     **dict.fromkeys(
@@ -52,6 +62,9 @@ REGISTRY_SERVICES = {
             "assistance_subsidy",
             "insured",
             "insured_psn_no",
+            "ltc_eligibility",
+            "prescription",
+            "rx_pharmacy",
         ),
         "treatment",
     ),
@@ -69,8 +82,8 @@ REGISTRY_SERVICES = {
     **dict.fromkeys(("screened_person", "monitoring_month", "violation"), "supervision"),
     "channel": "gateway",
 }
-# Reads of these are written to the access log (who looked at which person, account or employer).
-LOGGED_REGISTRIES = frozenset({"person", "account", "employer"})
+# Reads of these are written to the access log (who looked at which person, account, employer or 共济关系).
+LOGGED_REGISTRIES = frozenset({"person", "account", "employer", "mutual_aid"})
 READ_ROLES = STAFF_ROLES | {OVERSIGHT}
 MAX_PAGE = 100_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

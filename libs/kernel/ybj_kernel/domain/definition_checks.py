@@ -10,7 +10,9 @@ from ybj_kernel.domain.roles import OVERSIGHT, PROCESS_ROLES
 if TYPE_CHECKING:
     from ybj_kernel.domain.process import ProcessDefinition, Stage
 
-_PROCESS_ID = re.compile(r"^P\d{3}$")
+# A catalogue id (P001–P092), or S + the number of a service item without a guide whose backing process the
+# project adds (e.g. S078 失能评定 for item 78 失能申请; the seed gives these items no process).
+_PROCESS_ID = re.compile(r"^(P|S)\d{3}$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
@@ -27,7 +29,7 @@ def check_definition(p: ProcessDefinition) -> None:
         raise DefinitionError(f"process {p.id} ({p.name_zh}), {where}: {why}")
 
     if not _PROCESS_ID.match(p.id):
-        fail("id", "must be a catalogue id such as P019")
+        fail("id", "must be a catalogue id such as P019, or S + a service item number such as S078")
     if not p.stages:
         fail("stages", "a process needs at least the registration stage")
     keys = [s.key for s in p.stages]

@@ -37,6 +37,7 @@ OUTSIDE_ROLES = frozenset(
         "remote_settlement_center",
         "vendor",  # 银海公司
         "commercial_insurer",
+        "channel",  # 便民服务渠道: a third-party channel acting for a citizen through the gateway (its 医保区划)
     }
 )
 # Every role a process definition may name.

@@ -45,6 +45,11 @@ class CreateCase(BaseModel):
     )
     materials: list[str] = Field(default_factory=list, max_length=50, description="所需材料 confirmed at registration")
     data: dict[str, Any] = Field(default_factory=dict)
+    advance: bool = Field(
+        default=False,
+        description="网上申请：登记后继续办理调用者角色可办的后续环节（至第一个审核环节为止），同一数据，一次保存 / "
+        "then complete the following stages the caller may do (up to the first review) with the same data, saved at once",
+    )
 
 
 class ActOnCase(BaseModel):
@@ -130,6 +135,7 @@ def create_command_api(
                 correlation_id=x_correlation_id,
                 variant=body.variant,
                 materials=tuple(body.materials),
+                advance=body.advance,
             ),
             201,
         )

@@ -24,6 +24,7 @@ def create_case(
     correlation_id: str | None,
     variant: str | None = None,
     materials: tuple[str, ...] = (),
+    advance: bool = False,
 ) -> CaseAck:
     """Open a case, counting it under its process."""
     with _measured(app.service, "create", lambda ack: process) as record:
@@ -35,6 +36,7 @@ def create_case(
             correlation_id=correlation_id,
             variant=variant,
             materials=materials,
+            advance=advance,
         )
         record(ack)
     return ack

@@ -1,4 +1,5 @@
-"""The enrollment (参保征缴) processes this service runs, by catalogue id: one module per process, `pNNN_<name>.py`."""
+"""The enrollment (参保征缴) processes this service runs, by id: one module per process, `pNNN_<name>.py` for a
+catalogue process, `sNNN_<name>.py` for one the project adds behind service item NNN (which has no guide)."""
 
 import importlib
 import pkgutil
@@ -7,10 +8,12 @@ from ybj_kernel.domain.process import ProcessDefinition
 
 
 def _collect() -> dict[str, ProcessDefinition]:
-    """Every `P0NN` definition of the `p0NN_*` modules of this package, by id."""
+    """Every `PNNN` (`SNNN`) definition of the `pNNN_*` (`sNNN_*`) modules of this package, by id."""
     found: dict[str, ProcessDefinition] = {}
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name[:1] == "p" and m.name[1:4].isdigit()):
-        definition = getattr(importlib.import_module(f"{__name__}.{module}"), f"P{module[1:4]}")
+    for module in sorted(
+        m.name for m in pkgutil.iter_modules(__path__) if m.name[:1] in "ps" and m.name[1:4].isdigit()
+    ):
+        definition = getattr(importlib.import_module(f"{__name__}.{module}"), module[:4].upper())
         found[definition.id] = definition
     return found
 

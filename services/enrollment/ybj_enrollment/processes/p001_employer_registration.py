@@ -123,7 +123,7 @@ P001 = ProcessDefinition(
         Stage(
             "register",
             "单位参保登记（填写单位基本信息、联系信息、注册信息，选择险种，保存）",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=EmployerRegistration,
             derive=employer_number,

@@ -85,7 +85,7 @@ P002 = ProcessDefinition(
         Stage(
             "register",
             "职工参保登记（填写单位基本信息、人员基本信息、用工信息，保存）",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=EmployeeEnrollment,
             derive=person_number,

@@ -190,7 +190,7 @@ P003 = ProcessDefinition(
             "certificate_validation",
             "后台校验证件号码",
             # The platform checks the number the clerk keys in; a counter without a system identity opens it as the clerk.
-            ("system", "registrar"),
+            ("system", "registrar", "channel"),
             "CertificateValidated",
             input=CertificateCheck,
             derive=person_number,
@@ -200,7 +200,7 @@ P003 = ProcessDefinition(
         Stage(
             "register",
             "灵活就业人员参保登记（单个模式：录入单位信息、人员基本信息、险种、参保信息，保存）",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=FlexibleWorkerEnrollment,
             checks=(same_certificate,),

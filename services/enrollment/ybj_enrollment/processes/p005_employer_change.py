@@ -211,7 +211,7 @@ def _stage(key: str, name_zh: str, event: str, model: type[BaseModel], variant: 
     return Stage(
         key,
         name_zh,
-        ("registrar",),
+        ("registrar", "channel"),
         event,
         input=model,
         derive=derive,

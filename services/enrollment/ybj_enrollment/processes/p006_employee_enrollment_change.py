@@ -126,7 +126,13 @@ UNIT = {"emp_no": "52010213594430", "emp_name": "贵阳云岩数智科技有限�
 
 def _stage(key: str, name_zh: str, event: str, model: type[BaseModel], variant: str, example: dict[str, Any]) -> Stage:
     return Stage(
-        key, name_zh, ("registrar",), event, input=model, variants=frozenset({variant}), example={**PERSON, **example}
+        key,
+        name_zh,
+        ("registrar", "channel"),
+        event,
+        input=model,
+        variants=frozenset({variant}),
+        example={**PERSON, **example},
     )
 
 

@@ -189,7 +189,7 @@ P016 = ProcessDefinition(
         Stage(
             "accept_application",
             "全省通办服务窗口接受申请，交转入地医保经办机构受理",
-            ("registrar",),
+            ("registrar", "channel"),
             "TransferApplicationAccepted",
             input=TransferApplication,
             example={**PERSON, "psn_name": "陈晶", "trans_dir": OUT, "out_admdvs": "520102", "in_admdvs": "530102"},

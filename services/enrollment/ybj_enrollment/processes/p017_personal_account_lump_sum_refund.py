@@ -169,7 +169,7 @@ P017 = ProcessDefinition(
         Stage(
             "terminate_enrollment",
             "先在系统内办理医保终止参保",
-            ("registrar",),
+            ("registrar", "channel"),
             "EnrollmentTerminated",
             input=Termination,
             example={**PERSON, "psn_name": "陈晶", "stop_date": "2026-11-30", "stop_rea": "调往省外工作"},
@@ -177,7 +177,7 @@ P017 = ProcessDefinition(
         Stage(
             "register_withdrawal",
             "个人账户一次性支取登记，提交复审岗复核",
-            ("registrar",),
+            ("registrar", "channel"),
             "WithdrawalRegistered",
             input=Withdrawal,
             example={

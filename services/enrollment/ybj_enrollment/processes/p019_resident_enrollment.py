@@ -139,7 +139,7 @@ P019 = ProcessDefinition(
         Stage(
             "select_residence_unit",
             "参保属地信息录入（居民单位信息）",
-            ("registrar",),
+            ("registrar", "channel"),
             "ResidenceUnitSelected",
             input=ResidenceUnit,
             example={"emp_no": "52011500001", "emp_name": "金华园社区", "admdvs": "520115"},
@@ -147,7 +147,7 @@ P019 = ProcessDefinition(
         Stage(
             "register",
             "居民参保信息录入（单个模式）",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=ResidentEnrollment,
             unique=BASIC_MEDICAL_ENROLLMENT,

@@ -157,7 +157,7 @@ P020 = ProcessDefinition(
         Stage(
             "change",
             "城乡居民参保维护（个人模式：按证件号码查询，变更人员基本信息，保存）",
-            ("registrar",),
+            ("registrar", "channel"),
             "EnrollmentInfoChanged",
             input=ResidentChange,
             checks=(something_changes,),

@@ -3,6 +3,7 @@
 from ybj_enrollment.registries.accounts import ACCOUNTS
 from ybj_enrollment.registries.employers import EMPLOYERS
 from ybj_enrollment.registries.fund_income import FUND_INCOME, INCOME_DOCUMENTS, RESIDENT_SUBSIDIES
+from ybj_enrollment.registries.mutual_aid import MUTUAL_AID_REGISTRY
 from ybj_enrollment.registries.persons import PERSONS
 from ybj_kernel.domain.registry import Registry, index_registry
 
@@ -20,5 +21,6 @@ REGISTRIES: dict[str, Registry] = {
         FUND_INCOME,
         INCOME_DOCUMENTS,
         RESIDENT_SUBSIDIES,
+        MUTUAL_AID_REGISTRY,
     )
 }

@@ -1,4 +1,4 @@
-"""个人账户 registry (E08): a balance in fen and every 注入/划拨/扣款/清退/结息/转移 entry, with a frozen flag."""
+"""个人账户 registry (E08): a balance in fen and every 注入/划拨/扣款/清退/结息/转移/代缴 entry, with a frozen flag."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 from ybj_enrollment.registries.codes import refuse
 from ybj_kernel.domain.registry import Op, Registry
 
-EntryKind = Literal["inject", "allocate", "deduct", "refund", "interest", "transfer_out", "transfer_in"]
+EntryKind = Literal[
+    "inject", "allocate", "deduct", "refund", "interest", "transfer_out", "transfer_in", "proxy_payment"
+]
 KIND_ZH = {
     "inject": "注入",
     "allocate": "划拨",
@@ -20,8 +22,9 @@ KIND_ZH = {
     "interest": "结息",
     "transfer_out": "转出",
     "transfer_in": "转入",
+    "proxy_payment": "代缴",  # 个人医保账户代缴 (S111): a bound relative's 城乡居民 contribution
 }
-OUTFLOWS = frozenset({"deduct", "refund", "transfer_out"})
+OUTFLOWS = frozenset({"deduct", "refund", "transfer_out", "proxy_payment"})
 
 
 class Movement(BaseModel):

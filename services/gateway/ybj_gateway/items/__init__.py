@@ -1,27 +1,71 @@
-"""The service items the gateway serves today, by number; every other item answers ITEM_NOT_AVAILABLE (501).
+"""The service items the gateway serves, by number, gathered from the item modules' SERVED tables (items.served.Served);
+an item no module serves answers ITEM_NOT_AVAILABLE (501).
 
-Served: 54 定点药店信息查询 and 55 定点医疗机构信息查询 (public, institutions.py), 68 参保险种 (the person's 参保关系 per
-险种, read through the query service and checked against the three identifiers the request names), 108 本年累计医疗费用
-查询 and 113 年度医疗费用结算汇总 (the person's year of settlement records, expenses.py) and 114 受理类服务进度查询 (a
-case's progress by 受理号). The other 108 items of the catalogue come with the later parts of issue 9.
+Each module serves a group of items: applications.py the application items of guided processes (applications.yaml),
+institutions.py 54/55, insured.py 68, expenses.py 108/113, progress.py 114.
 """
 
 from __future__ import annotations
 
-from ybj_gateway.items.call import ItemCall, ItemHandler, QueryReads
-from ybj_gateway.items.expenses import annual_summary, year_to_date
-from ybj_gateway.items.institutions import hospitals, pharmacies
-from ybj_gateway.items.insured import insured_types
-from ybj_gateway.items.progress import acceptance_progress
+from collections.abc import Mapping
 
-HANDLERS: dict[int, ItemHandler] = {
-    54: pharmacies,
-    55: hospitals,
-    68: insured_types,
-    108: year_to_date,
-    113: annual_summary,
-    114: acceptance_progress,
-}
+from ybj_gateway.items import (
+    accounts,
+    applications,
+    benefits,
+    expenses,
+    institutions,
+    insured,
+    ltc,
+    mutual_aid,
+    person_cases,
+    prescriptions,
+    progress,
+    reference,
+    settlements,
+)
+from ybj_gateway.items.call import Commands, ItemCall, ItemHandler, NoCommands, QueryReads
+from ybj_gateway.items.served import Served
+
+MODULES = (
+    accounts,
+    applications,
+    benefits,
+    expenses,
+    institutions,
+    insured,
+    ltc,
+    mutual_aid,
+    person_cases,
+    prescriptions,
+    progress,
+    reference,
+    settlements,
+)
+
+
+def _gathered() -> dict[int, Served]:
+    served: dict[int, Served] = {}
+    for module in MODULES:
+        table: Mapping[int, Served] = module.SERVED
+        if twice := set(table) & set(served):
+            raise ValueError(f"items served by two modules: {sorted(twice)}")
+        served.update(table)
+    return dict(sorted(served.items()))
+
+
+SERVED = _gathered()
+HANDLERS: dict[int, ItemHandler] = {no: s.handler for no, s in SERVED.items()}
 AVAILABLE = frozenset(HANDLERS)
 
-__all__ = ["AVAILABLE", "HANDLERS", "ItemCall", "ItemHandler", "QueryReads"]
+__all__ = [
+    "AVAILABLE",
+    "HANDLERS",
+    "SERVED",
+    "Commands",
+    "ItemCall",
+    "ItemHandler",
+    "NoCommands",
+    "QueryReads",
+    "Served",
+]

@@ -17,6 +17,7 @@ from pydantic import Field
 from ybj_gateway.items.call import ItemCall
 from ybj_gateway.items.insured import PersonNamed, matched_person
 from ybj_gateway.items.masking import mask_certno
+from ybj_gateway.items.served import Served
 from ybj_kernel.domain.validation import validate_input
 
 
@@ -62,3 +63,17 @@ def annual_summary(call: ItemCall) -> dict[str, Any]:
         "psn_cash_pay": _yuan(statement.get("psn_cash_pay")),
         "fulamt_ownpay_amt": _yuan(statement.get("fulamt_ownpay_amt")),
     }
+
+
+SERVED = {
+    108: Served(
+        year_to_date,
+        {"certno": "${person.certno}", "psn_name": "${person.psn_name}"},
+        assumption_zh="本年累计医疗费用取本人本年度（可指定年度）定点医药机构上传的结算记录合计（冲正已抵减）及其中基金支付",
+    ),
+    113: Served(
+        annual_summary,
+        {"certno": "${person.certno}", "psn_name": "${person.psn_name}"},
+        assumption_zh="年度医疗费用结算汇总按结算记录汇总本人年度费用：统筹基金、个人账户、个人现金、全自费（冲正已抵减）",
+    ),
+}

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ybj_gateway.items.call import ItemCall
+from ybj_gateway.items.served import Served
 from ybj_kernel.domain.validation import validate_input
 
 PUBLIC_FIELDS = ("fixmedins_code", "fixmedins_name", "fixmedins_type", "hosp_lv", "admdvs", "addr", "status")
@@ -41,3 +42,6 @@ def pharmacies(call: ItemCall) -> dict[str, Any]:
 def hospitals(call: ItemCall) -> dict[str, Any]:
     """定点医疗机构 (fixmedins_type 1)."""
     return _institutions(call, "1")
+
+
+SERVED = {54: Served(pharmacies), 55: Served(hospitals)}

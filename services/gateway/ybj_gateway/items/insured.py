@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 from ybj_gateway.items.call import ItemCall
 from ybj_gateway.items.masking import mask_certno
+from ybj_gateway.items.served import Served
+from ybj_gateway.sandbox import outside_sandbox
 from ybj_kernel.domain.validation import validate_input
 from ybj_kernel.errors import NotFound
 
@@ -47,9 +49,14 @@ class PersonNamed(BaseModel):
 def matched_person(call: ItemCall) -> tuple[dict[str, Any], dict[str, Any]]:
     """The person the request names (「本人数据」): found, with the three identifiers agreeing; else PERSON_NOT_MATCHED,
     the same whether no one or someone else holds the number. Returns (the person as the query service reads them,
-    the validated identifiers)."""
+    the validated identifiers).
+
+    A gateway serving the sandbox only (sandbox.py) refuses anyone outside its roster with the same answer, before
+    reading anything: the platform is not asked about a person the sandbox does not hold."""
     named = validate_input(PersonNamed, call.business)
     certno = str(named["certno"]).upper()
+    if outside_sandbox(certno):
+        raise _not_matched()
     found = call.reads.person_by_certno(certno, call.app_id, str(call.channel.get("admdvs") or ""))
     state = (found or {}).get("state") or {}
     if (
@@ -57,13 +64,17 @@ def matched_person(call: ItemCall) -> tuple[dict[str, Any], dict[str, Any]]:
         or str(state.get("psn_name", "")).strip() != str(named["psn_name"]).strip()
         or str(state.get("psn_cert_type") or "01") != named["psn_cert_type"]
     ):
-        raise NotFound(
-            "PERSON_NOT_MATCHED",
-            "未找到与证件类型、证件号码和姓名一致的参保人",
-            "no insured person matches the certificate type, number and name given",
-            "certno",
-        )
+        raise _not_matched()
     return found, {**named, "certno": certno}
+
+
+def _not_matched() -> NotFound:
+    return NotFound(
+        "PERSON_NOT_MATCHED",
+        "未找到与证件类型、证件号码和姓名一致的参保人",
+        "no insured person matches the certificate type, number and name given",
+        "certno",
+    )
 
 
 def insured_types(call: ItemCall) -> dict[str, Any]:
@@ -80,3 +91,6 @@ def insured_types(call: ItemCall) -> dict[str, Any]:
         "certno": mask_certno(certno),
         "insurances": relations,
     }
+
+
+SERVED = {68: Served(insured_types, {"certno": "${person.certno}", "psn_name": "${person.psn_name}"})}

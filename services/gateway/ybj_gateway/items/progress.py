@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ybj_gateway.items.call import ItemCall
+from ybj_gateway.items.served import Served
 from ybj_kernel.domain.validation import validate_input
 
 
@@ -33,3 +34,13 @@ def acceptance_progress(call: ItemCall) -> dict[str, Any]:
     asked = validate_input(ProgressQuery, call.business)
     found = call.reads.progress(str(asked["acceptance_no"]))
     return {k: found[k] for k in ANSWERED if k in found}
+
+
+SERVED = {
+    114: Served(
+        acceptance_progress,
+        {"acceptance_no": "${answer:1.acceptance_no}"},
+        after=(1,),
+        assumption_zh="通用进度查询：任一受理类事项（及窗口受理）的受理号均可查询流程、环节和状态；不含个人数据，故不核对本人",
+    ),
+}

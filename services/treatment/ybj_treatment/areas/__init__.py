@@ -6,9 +6,9 @@ The process modules themselves are under ybj_treatment.processes, one per catalo
 """
 
 from ybj_kernel.domain.process import ProcessDefinition
-from ybj_treatment.areas import assistance, eligibility, institutions, physicians, reimbursement
+from ybj_treatment.areas import assistance, eligibility, institutions, ltc, physicians, prescriptions, reimbursement
 
-AREAS = (eligibility, reimbursement, assistance, institutions, physicians)
+AREAS = (eligibility, reimbursement, assistance, institutions, physicians, ltc, prescriptions)
 PROCESSES: dict[str, ProcessDefinition] = {p.id: p for area in AREAS for p in area.PROCESSES}
 EXAMPLE_PREREQUISITES: dict[str, tuple[str, ...]] = {
     k: v for area in AREAS for k, v in area.EXAMPLE_PREREQUISITES.items()

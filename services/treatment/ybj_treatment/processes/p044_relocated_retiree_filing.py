@@ -257,7 +257,7 @@ def filing_process(
             Stage(
                 "register",
                 register_zh,
-                ("registrar",),
+                ("registrar", "channel"),
                 "Registered",
                 input=model,
                 lookups=(INSURED, *lookups),
@@ -281,7 +281,7 @@ def filing_process(
             ExtraAction(
                 "amend",
                 "备案变更",
-                ("registrar",),
+                ("registrar", "channel"),
                 frozenset({"review", COMPLETED}),
                 "FilingAmended",
                 input=change,
@@ -290,7 +290,7 @@ def filing_process(
             ExtraAction(
                 "revoke",
                 "取消备案",
-                ("registrar",),
+                ("registrar", "channel"),
                 frozenset({COMPLETED}),
                 "FilingRevoked",
                 to_stage=REVOKED,

@@ -360,7 +360,7 @@ def claim_stages(
         Stage(
             "register",
             "零星报销登记（录入证件号码或扫描医保电子凭证，就医信息中输入定点医疗机构编码、选择医疗类别，保存后生成受理号）",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=register,
             lookups=(INSURED, HOSPITAL_LOOKUP),

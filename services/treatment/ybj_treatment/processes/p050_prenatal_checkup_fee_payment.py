@@ -114,7 +114,7 @@ P050 = ProcessDefinition(
         Stage(
             "register",
             "生育门诊产前检查登记",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=PrenatalCheckup,
             lookups=(INSURED, HOSPITAL_LOOKUP, PARAMETERS_LOOKUP),

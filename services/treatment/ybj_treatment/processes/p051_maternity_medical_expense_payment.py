@@ -202,7 +202,7 @@ P051 = ProcessDefinition(
         Stage(
             "register",
             "审批登记",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=MaternityClaim,
             lookups=(INSURED, HOSPITAL_LOOKUP),

@@ -97,7 +97,7 @@ P052 = ProcessDefinition(
         Stage(
             "assess",
             "生育津贴核定（选择计划生育手术费，依次录入手术、拨付对象、银行信息，核定）",
-            ("registrar",),
+            ("registrar", "channel"),
             "BenefitAssessed",
             input=FamilyPlanningClaim,
             lookups=(INSURED, HOSPITAL_LOOKUP, PARAMETERS_LOOKUP),

@@ -160,7 +160,7 @@ P053 = ProcessDefinition(
         Stage(
             "assess",
             "生育津贴核定（本次报销待遇选择个人津贴，依次录入基本信息、拨付对象、银行信息，核定）",
-            ("registrar",),
+            ("registrar", "channel"),
             "BenefitAssessed",
             input=AllowanceClaim,
             lookups=(INSURED,),

@@ -148,7 +148,7 @@ SUBSIDY_STAGES = (
     Stage(
         "register_subsidy",
         "新增录入需资助人员信息，上传缴费参保凭证、承诺书等佐证图片，系统计算生成资助信息，提交审核员审核",
-        ("registrar",),
+        ("registrar", "channel"),
         "SubsidyRegistered",
         input=SubsidyApplication,
         lookups=(INSURED, PRIOR_SUBSIDY),
@@ -270,7 +270,7 @@ PERSONAL_STAGES = (
     Stage(
         "register_assistance",
         "救助人员登记（录入人员基本信息、申报信息、结算信息、疾病信息、定点医疗机构信息；未明确身份的含调查核实情况）",
-        ("registrar",),
+        ("registrar", "channel"),
         "Registered",
         input=AssistanceApplication,
         lookups=(INSURED,),

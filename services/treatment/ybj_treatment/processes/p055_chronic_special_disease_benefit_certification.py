@@ -325,7 +325,7 @@ P055 = ProcessDefinition(
         Stage(
             "register",
             "门慢门特登记（录入病种代码、认定定点医药机构编号、定点医药机构编号等必填信息，提交保存）",
-            ("registrar",),
+            ("registrar", "channel"),
             "Registered",
             input=ChronicRegistration,
             lookups=(INSURED, IDE),
@@ -376,7 +376,7 @@ P055 = ProcessDefinition(
             "upload_materials",
             "慢特病申报资料上传（医院端或上传端拍摄并上传申报材料）",
             # 「久远银海系统医院端进行参保人员信息上传或登录贵州省医疗保障信息系统」 (网络地址 01-政务大厅: a counter).
-            ("registrar", "institution"),
+            ("registrar", "institution", "channel"),
             "MaterialsUploaded",
             input=MaterialsUpload,
             lookups=(INSURED,),

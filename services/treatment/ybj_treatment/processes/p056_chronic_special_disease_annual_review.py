@@ -108,7 +108,7 @@ P056 = ProcessDefinition(
         Stage(
             "annual_review_national",
             "门慢门特年审（单人）：录入证件号码或扫码医保电子凭证，查询",
-            ("registrar",),
+            ("registrar", "channel"),
             "AnnualReviewChecked",
             input=NationalAnnualReview,
             lookups=(INSURED,),
@@ -120,7 +120,7 @@ P056 = ProcessDefinition(
         Stage(
             "annual_review_provincial",
             "特殊病种年审：检索参保人，选择需年审的病种，保存",
-            ("registrar",),
+            ("registrar", "channel"),
             "AnnualReviewCompleted",
             input=ProvincialAnnualReview,
             lookups=(INSURED,),

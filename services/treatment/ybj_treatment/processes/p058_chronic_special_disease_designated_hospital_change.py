@@ -92,7 +92,7 @@ def _stage(key: str, name_zh: str, event: str, variant: str, example: dict[str, 
     return Stage(
         key,
         name_zh,
-        ("registrar",),
+        ("registrar", "channel"),
         event,
         input=HospitalChangeRequest,
         lookups=(INSURED,),

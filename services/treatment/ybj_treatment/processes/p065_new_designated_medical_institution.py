@@ -47,7 +47,7 @@ from ybj_treatment.rules.institutions import STATEMENTS
 
 VARIANTS = (Variant("single", "单次审核"), Variant("batch", "批量审核"))
 # Who hands in an institution's application: the counter keying in the paper form, or the institution itself online.
-APPLICANTS = ("registrar", "institution")
+APPLICANTS = ("registrar", "institution", "channel")
 BIZ_NAT_ZH = {"1": "非营利性", "2": "营利性"}  # 医疗机构经营性质 (codes this platform's, to confirm)
 
 

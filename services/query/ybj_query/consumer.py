@@ -393,6 +393,9 @@ def create_schema(engine: Engine) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('ybj-query-schema'))"))
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         metadata.create_all(conn)
+        for declared in metadata.sorted_tables:  # an index declared since the table was made (create_all skips them)
+            for index in declared.indexes:
+                index.create(conn, checkfirst=True)
         for table, columns in ADDED_COLUMNS.items():
             for column in columns:
                 conn.execute(text(f"ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS {column}"))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -47,6 +48,9 @@ cases = Table(
 Index("rm_cases_queue", cases.c.process_id, cases.c.stage, cases.c.admdvs, cases.c.updated_at)
 Index("rm_cases_admdvs", cases.c.admdvs, cases.c.updated_at)
 Index("rm_cases_due", cases.c.due_on)
+# A person's cases, as the channel items read them (person_case_reads.py): by the 人员编号 or 证件号码 in the case's data.
+Index("rm_cases_psn_no", cases.c.data["psn_no"].as_string())
+Index("rm_cases_certno", func.upper(cases.c.data["certno"].as_string()))
 # Columns added since the first release, for read models made before them (the projector adds them at start).
 ADDED_COLUMNS = {cases.name: ("variant varchar(60)", "due_on date")}
 
@@ -98,6 +102,13 @@ registry_entries = Table(
     PrimaryKeyConstraint("registry", "key"),
 )
 Index("rm_registry_uscc", registry_entries.c.registry, registry_entries.c.uscc)
+# A person's settlement records of a year (annual statement, visits): only those rows are indexed.
+Index(
+    "rm_settlement_records_psn_no",
+    registry_entries.c.state["psn_no"].as_string(),
+    registry_entries.c.state["ym"].as_string(),
+    postgresql_where=registry_entries.c.registry == "settlement_record",
+)
 Index("rm_registry_certno", registry_entries.c.registry, registry_entries.c.certno)
 Index("rm_registry_admdvs", registry_entries.c.registry, registry_entries.c.admdvs, registry_entries.c.key)
 Index("rm_registry_emp_nos", registry_entries.c.emp_nos, postgresql_using="gin")

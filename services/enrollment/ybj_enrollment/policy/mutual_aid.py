@@ -13,14 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ybj_kernel.policy_files import PolicyFileError as PolicyFileError  # noqa: PLC0414 - re-exported for callers
+from ybj_kernel.policy_files import checked_rows, parsed_head
 
 Yuan = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
-
-
-class PolicyFileError(ValueError):
-    """The policy file is malformed; the message names the file and the row."""
 
 
 class Relation(BaseModel):
@@ -92,32 +90,11 @@ class MutualAidPolicy:
         }
 
 
-def _problem(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
-
-
-def _rows(model: type[BaseModel], raws: list[dict[str, Any]], what: str, source: str) -> list[Any]:
-    rows = []
-    for number, raw in enumerate(raws, start=1):
-        try:
-            rows.append(model.model_validate(raw))
-        except ValidationError as exc:
-            raise PolicyFileError(f"{source}, {what} row {number}: {_problem(exc)}") from None
-    return rows
-
-
 def parse_policy(text: str, source: str) -> MutualAidPolicy:
     """Parse and check a policy file's text; PolicyFileError names the file and the first bad row."""
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyFileError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        head = _File.model_validate(loaded)
-    except ValidationError as exc:
-        raise PolicyFileError(f"{source}: {_problem(exc)}") from None
-    relations: list[Relation] = _rows(Relation, head.relations, "relations", source)
-    standards: list[Standard] = _rows(Standard, head.resident_contribution_standards, "standards", source)
+    head = parsed_head(text, source, _File)
+    relations = checked_rows(Relation, head.relations, "relations row", source)
+    standards = checked_rows(Standard, head.resident_contribution_standards, "standards row", source)
     if len({r.code for r in relations}) != len(relations):
         raise PolicyFileError(f"{source}: a relation code is listed twice")
     if len({s.year for s in standards}) != len(standards):

@@ -16,14 +16,12 @@ from importlib import resources
 from itertools import pairwise
 from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ybj_kernel.policy_files import PolicyFileError as PolicyFileError  # noqa: PLC0414 - re-exported for callers
+from ybj_kernel.policy_files import checked_rows, parsed_head
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
-
-
-class PolicyFileError(ValueError):
-    """The policy file is malformed; the message names the file, the section and the version."""
 
 
 class Version(BaseModel):
@@ -136,17 +134,8 @@ class _File(BaseModel):
     prepayment: list[dict[str, Any]] = Field(min_length=1)
 
 
-def _problem(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'version'}: {e['msg']}" for e in exc.errors())
-
-
 def _section(raws: list[dict[str, Any]], model: type[V], source: str, name: str) -> tuple[V, ...]:
-    versions: list[V] = []
-    for number, raw in enumerate(raws, start=1):
-        try:
-            versions.append(model.model_validate(raw))
-        except ValidationError as exc:
-            raise PolicyFileError(f"{source}, {name} version {number}: {_problem(exc)}") from None
+    versions = checked_rows(model, raws, f"{name} version", source, whole="version")
     ordered = sorted(enumerate(versions, start=1), key=lambda nv: (nv[1].group, nv[1].begndate))
     for (n1, a), (n2, b) in pairwise(ordered):
         if a.group == b.group and (a.enddate is None or a.enddate >= b.begndate):
@@ -156,14 +145,7 @@ def _section(raws: list[dict[str, Any]], model: type[V], source: str, name: str)
 
 def parse_policy(text: str, source: str) -> CyclePolicy:
     """Parse and check the file's text; PolicyFileError names the file and the first bad version."""
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyFileError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        head = _File.model_validate(loaded)
-    except ValidationError as exc:
-        raise PolicyFileError(f"{source}: {_problem(exc)}") from None
+    head = parsed_head(text, source, _File, whole="version")
     return CyclePolicy(
         source=source,
         example=head.example,

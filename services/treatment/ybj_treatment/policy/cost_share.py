@@ -17,8 +17,10 @@ from importlib import resources
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ybj_kernel.policy_files import PolicyFileError as PolicyFileError  # noqa: PLC0414 - re-exported for callers
+from ybj_kernel.policy_files import checked_rows, parsed_head
 
 # Code lists (confirm against the national 医保代码表 before use; DOMAIN §0.1).
 Insutype = Literal["310", "390"]
@@ -38,10 +40,6 @@ FEN = Decimal("0.01")
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-
-
-class PolicyFileError(ValueError):
-    """The policy file is malformed; the message names the file and the row."""
 
 
 class PolicyRow(BaseModel):
@@ -127,26 +125,10 @@ def _label(raw: Mapping[str, Any]) -> str:
     return f"{raw.get('insutype')}/{raw.get('hosp_lv')}/{raw.get('med_type')} from {raw.get('begndate')}"
 
 
-def _problem(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
-
-
 def parse_table(text: str, source: str) -> PolicyTable:
     """Parse and check a policy file's text; PolicyFileError names the file and the first bad row."""
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyFileError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        head = _File.model_validate(loaded)
-    except ValidationError as exc:
-        raise PolicyFileError(f"{source}: {_problem(exc)}") from None
-    rows = []
-    for number, raw in enumerate(head.rows, start=1):
-        try:
-            rows.append(PolicyRow.model_validate(raw))
-        except ValidationError as exc:
-            raise PolicyFileError(f"{source}, row {number} ({_label(raw)}): {_problem(exc)}") from None
+    head = parsed_head(text, source, _File)
+    rows = checked_rows(PolicyRow, head.rows, "row", source, label=_label)
     _check_no_overlap(rows, source)
     return PolicyTable(
         source=source,

@@ -10,16 +10,17 @@ file and the row. Everything here is pure lookups over the loaded tables.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ybj_kernel.domain.identity import admdvs_covers
-from ybj_treatment.policy.cost_share import PolicyFileError
+from ybj_kernel.policy_files import PolicyFileError as PolicyFileError  # noqa: PLC0414 - re-exported for callers
+from ybj_kernel.policy_files import checked_rows, parsed_head
 
 Level = Literal["0", "1", "2", "3", "4", "5"]
 CareMode = Literal["home", "institution"]
@@ -165,42 +166,19 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _problem(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
+def _level(raw: Mapping[str, Any]) -> object:
+    return raw.get("level")
 
 
-def _loaded(text: str, source: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyFileError(f"{source}: not valid YAML: {exc}") from None
-
-
-Row = TypeVar("Row", bound=BaseModel)
-
-
-def _rows(model: type[Row], raws: list[dict[str, Any]], source: str, what: str, key: str) -> list[Row]:
-    rows = []
-    for number, raw in enumerate(raws, start=1):
-        try:
-            rows.append(model.model_validate(raw))
-        except ValidationError as exc:
-            raise PolicyFileError(f"{source}, {what} {number} ({raw.get(key)}): {_problem(exc)}") from None
-    return rows
-
-
-def _head(model: type[Row], loaded: Any, source: str) -> Row:
-    try:
-        return model.model_validate(loaded)
-    except ValidationError as exc:
-        raise PolicyFileError(f"{source}: {_problem(exc)}") from None
+def _inst_code(raw: Mapping[str, Any]) -> object:
+    return raw.get("care_inst_code")
 
 
 def parse_policy(text: str, source: str) -> LtcPolicy:
     """Parse and check the level table and care plans; PolicyFileError names the file and the first bad row."""
-    head = _head(_PolicyFile, _loaded(text, source), source)
-    bands = sorted(_rows(LevelBand, head.levels, source, "level", "level"), key=lambda b: b.min_score)
-    plans = _rows(CarePlan, head.care_plans, source, "care plan", "level")
+    head = parsed_head(text, source, _PolicyFile)
+    bands = sorted(checked_rows(LevelBand, head.levels, "level", source, label=_level), key=lambda b: b.min_score)
+    plans = checked_rows(CarePlan, head.care_plans, "care plan", source, label=_level)
     covered = MIN_SCORE
     for band in bands:
         if band.min_score != covered:
@@ -234,8 +212,8 @@ def parse_policy(text: str, source: str) -> LtcPolicy:
 
 def parse_institutions(text: str, source: str) -> CareInstitutions:
     """Parse and check the 照护机构 directory; PolicyFileError names the file and the first bad row."""
-    head = _head(_InstitutionsFile, _loaded(text, source), source)
-    items = _rows(CareInstitution, head.institutions, source, "institution", "care_inst_code")
+    head = parsed_head(text, source, _InstitutionsFile)
+    items = checked_rows(CareInstitution, head.institutions, "institution", source, label=_inst_code)
     codes = [i.care_inst_code for i in items]
     if twice := sorted({c for c in codes if codes.count(c) > 1}):
         raise PolicyFileError(f"{source}: institution codes listed twice: {', '.join(twice)}")

@@ -9,12 +9,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ybj_treatment.policy.cost_share import PolicyFileError
+from ybj_kernel.policy_files import PolicyFileError as PolicyFileError  # noqa: PLC0414 - re-exported for callers
+from ybj_kernel.policy_files import parsed_head
 
 FILE = "prescriptions_example.yaml"
 
@@ -48,14 +47,7 @@ class Validity:
 
 def parse_validity(text: str, source: str) -> Validity:
     """Parse and check the validity file; PolicyFileError names the file and the field."""
-    try:
-        loaded: Any = yaml.safe_load(text)
-        checked = _ValidityFile.model_validate(loaded)
-    except yaml.YAMLError as exc:
-        raise PolicyFileError(f"{source}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        problem = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors())
-        raise PolicyFileError(f"{source}: {problem}") from None
+    checked = parsed_head(text, source, _ValidityFile, whole="file")
     return Validity(source, checked.example, checked.note_zh, checked.default_valid_days, checked.max_valid_days)
 
 

@@ -141,12 +141,8 @@ class Api:
 @pytest.fixture(scope="session", autouse=True)
 def infrastructure() -> Iterator[dict[str, str]]:
     """Kafka and PostgreSQL for the whole session; stopped at the end only if this session started them."""
-    run_dir = infra.default_run_dir()
-    already_running = not infra.status(run_dir)["kafka"].startswith("stopped")
-    env = infra.infra_up(run_dir)
-    yield env
-    if not already_running:
-        infra.infra_down(run_dir)
+    with infra.running() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")

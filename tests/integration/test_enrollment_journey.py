@@ -181,6 +181,9 @@ def test_a_transfer_accepted_before_national_day_runs_on_working_day_clocks(api:
         "/api/v1/cases", params={"process": "P016", "overdue": "true"}, headers=api.headers(READER)
     ).json()
     assert case.json()["case_id"] in {c["case_id"] for c in overdue["items"]}
+    # The queue's counts (every case the filters select, not one page): this stage's overdue ones include this case.
+    waiting = next(c for c in overdue["counts"] if c["stage"] == "issue_contact_letter")
+    assert waiting["overdue"] == waiting["total"] >= 1
 
     letter = api.step(
         case.json(), IN_AGENCY, "issue_contact_letter", {"ctc_letter_no": "LXH-9", "ctc_letter_date": "2026-10-09"}

@@ -33,7 +33,7 @@ APPLICATION = {  # 示例
     "access_path": "https://demo.example.cn/ybj",
     "usage_scenario": "在测试环境（沙箱）对接全部便民服务事项（示例）",
     "interfaces": list(range(1, 115)),  # every item: the test environment serves the sandbox only
-    "h5_pages": [114],
+    "h5_pages": list(range(1, 115)),  # every item's H5 page too
     "admdvs": "520100",
     "demand_category": "基础资及权限申请",
     "demand_description": "申请接入便民服务集成平台，在测试环境开通全部 114 项便民服务接口（示例）",

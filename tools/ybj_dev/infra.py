@@ -649,3 +649,16 @@ def status(run_dir: Path) -> dict[str, str]:
         postgres = postmaster_pid(run_dir)
         pg_state = "stopped" if postgres is None else f"running pid {postgres} on {pg_dsn()}"
     return {"kafka": kafka_state, "postgres": pg_state}
+
+
+@contextlib.contextmanager
+def running(run_dir: Path | None = None) -> Iterator[dict[str, str]]:
+    """Kafka and PostgreSQL up for the duration (a test session's), then stopped only if they were not running before."""
+    run_dir = run_dir or default_run_dir()
+    already_running = not status(run_dir)["kafka"].startswith("stopped")
+    env = infra_up(run_dir)
+    try:
+        yield env
+    finally:
+        if not already_running:
+            infra_down(run_dir)

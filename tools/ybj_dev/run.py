@@ -16,6 +16,9 @@ from ybj_gateway.sandbox import ROSTER
 
 # The fault tests kill and restart the shared Kafka broker; a platform beside them waits it out.
 KAFKA_RESTART_GRACE_SECONDS = 60.0
+# What only a developer's platform does: the gateway is the test environment's (it answers about the sandbox's
+# synthetic people only), and the console offers the demo staff's sign-in (ybj_query/dev_sign_in.py).
+LOCAL_ENV = {"YBJ_GATEWAY_SANDBOX_ONLY": "true", "YBJ_DEV_SIGN_IN": "true"}
 
 
 def banner(p: Platform, seeded: int, channel_keys: Path, facts: sandbox.SandboxFacts) -> str:
@@ -29,6 +32,8 @@ def banner(p: Platform, seeded: int, channel_keys: Path, facts: sandbox.SandboxF
     return f"""
 ybj is running ({seeded} demo cases seeded, 医保区划 520100 贵阳).
 
+  Console (经办工作台)   {p.url()}/console/  (sign in as a demo user, e.g. gy-reg-01 经办 or gy-fr-01 初审)
+  H5 pages (便民服务)    {p.url()}/h5/
   Public API (HTTP)      {p.url()}
   OpenAPI docs           {p.url()}/docs
   Health                 {p.url()}/healthz
@@ -64,9 +69,7 @@ Ctrl-C here, or `make stop` elsewhere, stops all of it (Kafka and PostgreSQL inc
 def main(run_dir: Path) -> int:
     """Start everything, seed demo data, print where to look, and wait for Ctrl-C."""
     env = infra.infra_up(run_dir)
-    # The gateway `make run` starts is the test environment's: it answers about the sandbox's synthetic people only.
-    sandbox_only = {"YBJ_GATEWAY_SANDBOX_ONLY": "true"}
-    platform = Platform(run_dir, env["YBJ_PG_DSN"], env["YBJ_KAFKA_BOOTSTRAP"], extra_env=sandbox_only)
+    platform = Platform(run_dir, env["YBJ_PG_DSN"], env["YBJ_KAFKA_BOOTSTRAP"], extra_env=LOCAL_ENV)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signum)

@@ -6,6 +6,7 @@ Requests:
 - `GET /channel/v1/items`: the envelope without business data travels as query parameters
   (`?appId=&timestamp=&nonce=&version=1.0&signType=SM2&signData=`); it is signed and checked exactly like a body
   envelope (empty `encType` and `bizData` are dropped from the string to sign anyway).
+- `POST /channel/v1/h5-sessions`: like an item call without `itemNo`; opens an H5 session for one person.
 
 Answers are envelopes signed by the platform's key: business data in `bizData`, or in `encData` under the channel's
 SM4 key; HTTP 2xx is an answer, any other status a refusal whose business data is {code, message_zh, message_en}.
@@ -71,6 +72,13 @@ class ChannelClient:
         if not isinstance(items, list):
             raise EnvelopeError("MALFORMED", "the item list answer has no items list")
         return items
+
+    def h5_session(self, person: Mapping[str, Any]) -> dict[str, Any]:
+        """Open an H5 session for one person (`psn_cert_type`, `certno`, `psn_name`): `{session, expires_at, h5_url}`;
+        the citizen's browser opens `h5_url` on the platform's address (the token is a secret: send it to that
+        person only)."""
+        envelope = seal(self.app_id, person, self._private_key, self._public_key, self._sm4_key)
+        return self._answer(self._http.post(f"{self.base_url}/channel/v1/h5-sessions", json=envelope))
 
     def _answer(self, response: httpx.Response) -> dict[str, Any]:
         """Verify the platform's signed answer and return its business data; raise ChannelRefused for a refusal."""

@@ -112,19 +112,22 @@ class ChannelService:
         if no is None or no not in ITEMS:
             refused = Refused("UNKNOWN_ITEM", item[:20])
             return self._answered(envelope, UNKNOWN, source_ip, time.perf_counter(), refused)
-        return self._handle(envelope, no, source_ip, lambda verified: self._serve(no, verified))
+        return self.handle(envelope, no, source_ip, lambda verified: self._serve(no, verified))
 
     def list_items(self, envelope: Mapping[str, Any], source_ip: str) -> Answer:
         """GET /channel/v1/items: the 114 items, each saying whether the caller holds its grant."""
-        return self._handle(envelope, None, source_ip, self._item_list)
+        return self.handle(envelope, None, source_ip, self._item_list)
 
-    def _handle(
+    def handle(
         self,
         envelope: Mapping[str, Any],
         no: int | None,
         source_ip: str,
         serve: Callable[[Verified], dict[str, Any] | Refused],
+        label: str | None = None,
     ) -> Answer:
+        """Verify an envelope (for item `no`, or for none), serve it, answer it signed, count, time and log it under
+        the item's number, `label` (another request signed like an item list: the H5 session), or "list"."""
         started = time.perf_counter()
         request = ChannelRequest(envelope, no, source_ip, self._clock(), self._environment)
         found: list[bool] = []
@@ -144,19 +147,28 @@ class ChannelService:
         except Exception:
             log.exception("channel request failed")
             outcome = InternalError("INTERNAL", "服务内部错误，请稍后重试", "internal error, retry later")
-        label = str(no) if no is not None else LIST
+        label = label or (str(no) if no is not None else LIST)
         encrypt = verified.sm4_key if isinstance(verified, Verified) and verified.encrypted else None
         return self._answered(envelope, label, source_ip, started, outcome, encrypt, known=any(found))
 
     def _serve(self, no: int, verified: Verified) -> dict[str, Any] | Refused:
+        admitted = verified.admitted
+        nonce = str(verified.envelope.get("nonce", ""))
+        return self.serve(no, admitted.app_id, admitted.channel, verified.business, nonce)
+
+    def serve(
+        self, no: int, app_id: str, channel: Mapping[str, Any], business: Mapping[str, Any], nonce: str
+    ) -> dict[str, Any] | Refused:
+        """Serve item `no` to a channel whose request passed its checks (an envelope's, or an H5 session's); `nonce`
+        is unique per request of the channel, the idempotency key of a command the item gives."""
         handler = HANDLERS.get(no)
         if handler is None:
             return Refused("ITEM_NOT_AVAILABLE", f"{no} {ITEMS[no].name_zh}")
-        admitted = verified.admitted
-        nonce = str(verified.envelope.get("nonce", ""))
-        return handler(
-            ItemCall(admitted.app_id, admitted.channel, verified.business, self._reads, self._commands, nonce)
-        )
+        return handler(ItemCall(app_id, channel, business, self._reads, self._commands, nonce))
+
+    def item_call(self, app_id: str, channel: Mapping[str, Any], business: Mapping[str, Any]) -> ItemCall:
+        """An item call of this gateway's reads and commands (for a check an item makes, e.g. the person's match)."""
+        return ItemCall(app_id, channel, business, self._reads, self._commands)
 
     def _item_list(self, verified: Verified) -> dict[str, Any]:
         granted = set((verified.admitted.channel.get("grants") or {}).get("interfaces", ()))

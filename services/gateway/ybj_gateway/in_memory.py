@@ -1,4 +1,5 @@
-"""The gateway's ports in memory, for the unit tests and a single process: the replay guard and the access log.
+"""The gateway's ports in memory, for the unit tests and a single process: the replay guard, the access log and the H5
+sessions.
 
 Every gateway process must share one replay guard (adapters/replays.py on PostgreSQL): these keep their state in one
 process only.
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ybj_gateway.access_log import AccessRecord
+from ybj_gateway.h5_sessions import H5Session
 
 
 class MemoryReplayGuard:
@@ -55,3 +57,18 @@ class MemoryAccessLog:
             and (since is None or r.at >= since)
         ]
         return [r.describe() for r in found[:limit]]
+
+
+class MemoryH5Sessions:
+    """h5_sessions.H5Sessions in memory."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, H5Session] = {}
+
+    def add(self, session: H5Session) -> None:
+        """Keep the session under its token's digest."""
+        self.sessions[session.token_hash] = session
+
+    def find(self, token_hash: str, now: datetime) -> H5Session | None:
+        """The session of this digest, or None."""
+        return self.sessions.get(token_hash)

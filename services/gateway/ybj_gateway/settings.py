@@ -28,6 +28,8 @@ class GatewaySettings(BaseSettings):
     nonce_retention_seconds: int = 900
     # Connections to PostgreSQL for the nonces and rate counters.
     pool_size: int = 8
+    # How long an H5 session lasts from its opening (an example: 30 minutes; the seeds give none).
+    h5_session_seconds: int = 1800
     # Serve the sandbox's synthetic people only (sandbox.py): every personal item refuses anyone else.
     sandbox_only: bool = False
 

@@ -29,6 +29,14 @@ GATEWAY_REFUSALS = {
         "该便民服务事项暂未开放接口调用",
         "this service item is not available through the gateway yet",
     ),
+    # H5 pages (h5_sessions.py): the session a citizen's page carries, and the channel's H5 grants.
+    "H5_SESSION_UNKNOWN": (
+        401,
+        "H5 会话无效，请从渠道应用重新进入",
+        "no such H5 session: enter again from the channel's app",
+    ),
+    "H5_SESSION_EXPIRED": (401, "H5 会话已过期，请从渠道应用重新进入", "the H5 session has expired"),
+    "H5_NOT_GRANTED": (403, "接入渠道未获授权任何 H5 页面", "the channel holds no H5 page grant"),
 }
 
 

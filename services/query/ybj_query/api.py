@@ -24,16 +24,20 @@ from ybj_kernel.entrypoints.http_common import (
     install_metrics,
 )
 from ybj_kernel.errors import NotFound
+from ybj_kernel.settings import Settings
 from ybj_query import reads
 from ybj_query.audit_routes import AccessRecorder, audit_router, refuse_oversight
 from ybj_query.batch_routes import XLSX, batch_router, work_queue
+from ybj_query.dev_sign_in import dev_sign_in_router
 from ybj_query.forwarding import Forwarder, ProcessRegistry, json_object, relayed
 from ybj_query.ltc_reads import ltc_router
 from ybj_query.overdue import install_overdue_metric
+from ybj_query.overview_reads import overview_router
 from ybj_query.passthrough import passthrough_router, service_in_read_model
 from ybj_query.person_case_reads import person_case_router
 from ybj_query.prescription_reads import prescription_router
 from ybj_query.reference import reference_router
+from ybj_query.web_assets import web_router
 
 
 def create_query_api(
@@ -118,6 +122,9 @@ def create_query_api(
         ltc_router(engine, forwarder),  # 长护险
         prescription_router(engine),  # 电子处方
         reference_router(engine),  # 药品耗材、限价、政策文件、经办机构 (reference data from files)
+        dev_sign_in_router(Settings()),  # /api/v1/dev/users, /token: only when YBJ_DEV_SIGN_IN=true (make run, tests)
+        web_router(),  # /console/*, /h5/* from YBJ_WEB_DIR (default <repo>/web/dist)
+        overview_router(engine, forwarder, registry),  # 运行概览: GET /api/v1/overview
     )
     for router in routers:
         api.include_router(router)

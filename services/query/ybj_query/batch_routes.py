@@ -385,6 +385,7 @@ def work_queue(
             page=page,
             page_size=page_size,
             overdue_on=overdue_on,
+            counts_on=date.today(),
         )
     limit = _settings().export_max_rows
     found = reads.work_queue(

@@ -18,7 +18,15 @@ from ybj_kernel.errors import InvalidInput, NotFound, Unavailable
 FORWARDED_HEADERS = ("authorization", "idempotency-key", "x-correlation-id")
 # Answer headers handed back from a passed-through request.
 _PASSED_BACK = frozenset(
-    {"content-type", "content-disposition", "retry-after", "x-document-sm3", "x-verification-code", "location"}
+    {
+        "content-type",
+        "content-disposition",
+        "retry-after",
+        "x-document-sm3",
+        "x-verification-code",
+        "location",
+        "cache-control",
+    }
 )
 FORWARD_TIMEOUT_SECONDS = 30
 # Below uvicorn's keep-alive timeout (5 s): a connection is never reused just as the service closes it.

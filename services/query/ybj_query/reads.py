@@ -97,10 +97,13 @@ def work_queue(
     page_size: int,
     overdue_on: date | None = None,
     max_page_size: int = MAX_PAGE_SIZE,
+    counts_on: date | None = None,
 ) -> dict[str, Any]:
     """Cases waiting at a stage, limited to the caller's 医保区划; overdue ones first (most overdue first).
 
-    With `overdue_on`, only the cases whose current stage's 时限 passed before that day (the overdue queue).
+    With `overdue_on`, only the cases whose current stage's 时限 passed before that day (the overdue queue). With
+    `counts_on`, also `counts`: every case the filters select (not one page) by process and stage, with how many of
+    them are past their 时限 on that day (the console's queue panel).
     """
     query = select(cases).where(cases.c.admdvs.startswith(scope_prefix(scope)))
     if overdue_on is not None:
@@ -119,7 +122,17 @@ def work_queue(
             .limit(size)
             .offset((max(page, 1) - 1) * size)
         ).all()
-    return {"items": [_case(r._mapping) for r in rows], "total": total, "page": max(page, 1), "page_size": size}
+        counted = _counts(conn, query, counts_on) if counts_on is not None else None
+    answer = {"items": [_case(r._mapping) for r in rows], "total": total, "page": max(page, 1), "page_size": size}
+    return answer if counted is None else {**answer, "counts": counted}
+
+
+def _counts(conn: Any, query: Any, today: date) -> list[dict[str, Any]]:
+    q = query.subquery()
+    overdue = func.count().filter(q.c.due_on < today)
+    grouped = select(q.c.process_id, q.c.stage, func.count().label("total"), overdue.label("overdue"))
+    rows = conn.execute(grouped.group_by(q.c.process_id, q.c.stage).order_by(q.c.process_id, q.c.stage)).all()
+    return [{"process_id": r.process_id, "stage": r.stage, "total": r.total, "overdue": r.overdue} for r in rows]
 
 
 def progress(engine: Engine, acceptance_no: str) -> dict[str, Any]:

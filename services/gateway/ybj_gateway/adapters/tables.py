@@ -1,4 +1,5 @@
-"""The gateway's own tables beside its event store, in the schema `gateway`: nonces, rate counters, the access log."""
+"""The gateway's own tables beside its event store, in the schema `gateway`: nonces, rate counters, the access log, the
+H5 sessions (the token's SM3 digest, never the token)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ CREATE TABLE IF NOT EXISTS gateway.access_log (
 );
 CREATE INDEX IF NOT EXISTS access_log_app_at ON gateway.access_log (app_id, at DESC);
 CREATE INDEX IF NOT EXISTS access_log_at ON gateway.access_log (at DESC);
+CREATE TABLE IF NOT EXISTS gateway.h5_sessions (
+    token_hash text PRIMARY KEY,
+    app_id text NOT NULL,
+    psn_cert_type text NOT NULL,
+    certno text NOT NULL,
+    psn_name text NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS h5_sessions_expires_at ON gateway.h5_sessions (expires_at);
 """
 
 

@@ -48,6 +48,13 @@ def passthrough_router(forwarder: Forwarder, registry: ProcessRegistry, engine: 
             process = await asyncio.to_thread(registry.get, process_id)
         return str(process["service"])
 
+    @router.get("/api/v1/cases/{case_id}/allowed-actions", responses=PASSED)
+    async def allowed_actions(case_id: str, request: Request) -> Response:
+        """What the caller may do to the case now (and what 不相容岗位分离 bars them from), as its service's engine says."""
+        return await forwarder.pass_through(
+            await case_service(case_id), "GET", request.url.path, headers=request.headers
+        )
+
     @router.get("/api/v1/cases/{case_id}/documents", responses=PASSED)
     async def case_documents(case_id: str, request: Request) -> Response:
         """The printed forms of a case and whether each can be printed now."""

@@ -157,13 +157,17 @@ def position_of(case: Case) -> Position:
 
 def allowed_actions(p: ProcessDefinition, case: Case, actor: Actor) -> list[Allowed]:
     """The actions this actor may take on this case now (role, 医保区划 and separation of duties)."""
+    return choices_of(p, case, actor)[0]
+
+
+def choices_of(p: ProcessDefinition, case: Case, actor: Actor) -> tuple[list[Allowed], list[Allowed]]:
+    """(what this actor may do to the case now, what their role could do here but 不相容岗位分离 bars them from): what a
+    front end offers, from the same table and checks `decide` judges a command by."""
     if not admdvs_covers(actor.admdvs, case.admdvs):
-        return []
-    return [
-        a
-        for a in available(p, position_of(case)).values()
-        if set(actor.roles) & a.roles and not (a.checks_duties and _did_a_step(case, actor))
-    ]
+        return [], []
+    theirs = [a for a in available(p, position_of(case)).values() if set(actor.roles) & a.roles]
+    barred = [a for a in theirs if a.checks_duties and _did_a_step(case, actor)] if theirs else []
+    return [a for a in theirs if a not in barred], barred
 
 
 def decide(p: ProcessDefinition, case: Case, actor: Actor, cmd: Command, today: date) -> Decision:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.asyncapi import asyncapi_document
 from ybj_kernel.auth import TokenVerifier
-from ybj_kernel.domain.engine import Command
+from ybj_kernel.domain.engine import Command, choices_of
 from ybj_kernel.entrypoints import measured
 from ybj_kernel.entrypoints.audit_api import audit_router
 from ybj_kernel.entrypoints.batches_api import batches_router
@@ -139,6 +139,20 @@ def create_command_api(
             ),
             201,
         )
+
+    @api.get("/api/v1/cases/{case_id}/allowed-actions")
+    def allowed_actions(case_id: UUID, who: CurrentActor) -> dict[str, Any]:
+        """What the caller may do to the case now, and what their role could do here but 不相容岗位分离 bars them from
+        (the engine's own table and checks: a front end offers these, the command is judged again when sent)."""
+        case = app.get_case(case_id)
+        allowed, barred = choices_of(app.definition(case.process_id), case, who)
+        return {
+            "case_id": str(case.id),
+            "version": case.version,
+            "stage": case.stage,
+            "allowed": [a.describe() for a in allowed],
+            "barred": [a.describe() for a in barred],
+        }
 
     @api.post("/api/v1/cases/{case_id}/actions", response_model=Ack)
     async def act(

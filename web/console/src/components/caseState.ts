@@ -3,7 +3,6 @@
 // of the process's `actions` table that apply now. The platform decides every command again; this only chooses
 // which buttons to show.
 import type { ActionDef, ProcessDef } from "./processes";
-import { STAFF_ROLES } from "./labels";
 
 export interface CaseRecord {
   case_id: string;
@@ -109,22 +108,15 @@ export function actionsAt(p: ProcessDef, c: Pick<CaseRecord, "stage" | "variant"
   return rows.filter((a) => !seen.has(a.name) && seen.add(a.name));
 }
 
-/** Whether this user completed a step still in effect in a staff role (then they may not review: 不相容岗位分离). */
-export function didAStep(r: Replayed, user: string): boolean {
-  return r.layers.some((l) => l.actor === user && l.action !== "skip" && STAFF_ROLES.has(l.role));
-}
-
 export interface Choices {
   allowed: ActionDef[]; // what this user may do now
   barred: ActionDef[]; // reviews their own earlier step bars them from
 }
 
-/** The actions this user, in this role, may take on the case now. */
-export function choicesFor(p: ProcessDef, c: CaseRecord, r: Replayed, user: string, role: string): Choices {
-  const mine = actionsAt(p, c, r).filter((a) => a.roles.includes(role));
-  const barredByDuties = didAStep(r, user);
-  return {
-    allowed: mine.filter((a) => !(a.separation_of_duties && barredByDuties)),
-    barred: mine.filter((a) => a.separation_of_duties && barredByDuties),
-  };
+/** What the platform's engine says this user may do now (GET /api/v1/cases/{id}/allowed-actions: names), as rows of
+ * the process's actions table at the case's position (their forms and labels). */
+export function choicesFrom(p: ProcessDef, c: CaseRecord, r: Replayed, allowed: string[], barred: string[]): Choices {
+  const here = actionsAt(p, c, r);
+  const rows = (names: string[]): ActionDef[] => here.filter((a) => names.includes(a.name));
+  return { allowed: rows(allowed), barred: rows(barred) };
 }

@@ -37,20 +37,6 @@ export const ROLE_NAMES: Record<string, string> = {
   channel: "便民服务渠道",
 };
 
-// Bureau staff: a step done by one of them bars them from reviewing the case (不相容岗位分离; roles.py STAFF_ROLES).
-export const STAFF_ROLES = new Set([
-  "registrar",
-  "first_reviewer",
-  "second_reviewer",
-  "approver",
-  "finance",
-  "finance_reviewer_1",
-  "finance_reviewer_2",
-  "finance_reviewer_3",
-  "auditor",
-  "panel",
-]);
-
 export function roleName(role: string | null | undefined): string {
   return role ? (ROLE_NAMES[role] ?? role) : "";
 }

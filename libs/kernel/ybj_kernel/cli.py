@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ybj_kernel.audit.cli import add_commands, run
-from ybj_kernel.auth import ensure_dev_keys, issue_token
+from ybj_kernel.auth import issue_token
 from ybj_kernel.settings import Settings
 
 
@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.command in ("audit", "readmodels"):
         sys.exit(run(args))
     settings = Settings()
-    ensure_dev_keys(settings.private_key_path(), settings.public_key_path())
+    if not settings.private_key_path().is_file():
+        # A new key here would sign tokens the running platform refuses: say where the key was looked for instead.
+        parser.error(
+            f"no development signing key at {settings.private_key_path()} (the run folder: YBJ_RUN_DIR, else the "
+            f"checkout's .run). Start the platform with `make run` (it makes the key), or point YBJ_RUN_DIR or "
+            f"YBJ_JWT_PRIVATE_KEY_FILE at the platform's."
+        )
     try:
         print(
             issue_token(

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_RUN_DIR = Path(".run")
+
+def checkout_run_dir() -> Path:
+    """Where `make run` keeps the platform's keys, logs and settings: the `.run` folder of the checkout this package is
+    installed from (found from this file, so a command run from another folder finds the same keys), or `.run` in the
+    current folder for an installation outside a checkout. YBJ_RUN_DIR overrides it."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "Makefile").is_file() and (parent / "libs" / "kernel").is_dir():
+            return parent / ".run"
+    return Path(".run").resolve()
+
 
 # Local defaults: the public entry point is the query service on 8080.
 HTTP_PORTS = {
@@ -45,7 +55,7 @@ class Settings(BaseSettings):
     pg_dsn: str = "postgresql://ybj:ybj@127.0.0.1:55432/ybj"
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = "ybj"
-    run_dir: Path = REPO_RUN_DIR
+    run_dir: Path = Field(default_factory=checkout_run_dir)
     http_host: str = "127.0.0.1"
     http_port: int | None = None
     grpc_port: int | None = None

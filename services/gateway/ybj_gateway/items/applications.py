@@ -41,6 +41,8 @@ class Application:
     variant: str | None = None
     acts_on: tuple[str, ...] = ()
     action: str | None = None
+    # Other processes the item opens when the request names one (`process_id`): 105 报销受理 opens 住院 or 门诊.
+    also_opens: tuple[str, ...] = ()
     example: Mapping[str, Any] | None = None
     after: tuple[int, ...] = ()
     assumption_zh: str | None = None
@@ -81,6 +83,7 @@ def load_applications(name: str = "applications.yaml") -> dict[int, Application]
             variant=row.get("variant"),
             acts_on=tuple(row.get("acts_on") or ()),
             action=row.get("action"),
+            also_opens=tuple(row.get("also_opens") or ()),
             example=row.get("example") or {},
             after=tuple(int(n) for n in row.get("after") or ()),
             assumption_zh=row.get("assumption_zh"),
@@ -139,7 +142,7 @@ def opening(item: Application) -> ItemHandler:
         process, variant = str(item.process), item.variant
         chosen = data.pop("process_id", None)
         if chosen is not None:  # an item open to several processes (报销受理: 门诊 or 住院)
-            allowed = (process, *call_choices(item))
+            allowed = (process, *item.also_opens)
             if chosen not in allowed:
                 raise InvalidInput(
                     "INVALID_FIELD",
@@ -152,15 +155,6 @@ def opening(item: Application) -> ItemHandler:
         return answered(ack)
 
     return handle
-
-
-def call_choices(item: Application) -> tuple[str, ...]:
-    """Other processes an opening item may open when the request names one: its `acts_on` siblings (105 报销受理)."""
-    return CHOICES.get(item.no, ())
-
-
-# 报销受理 (105) opens 住院费用报销 by default and 门诊费用报销 when asked (the catalogue maps it to both).
-CHOICES: dict[int, tuple[str, ...]] = {105: ("P048",)}
 
 
 def acting(item: Application) -> ItemHandler:

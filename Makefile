@@ -15,7 +15,7 @@ WEB_SOURCES := $(shell find web \( -path web/node_modules -o -path web/dist \) -
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: help venv proto web browser infra-up infra-down run stop test test-unit test-integration test-browser lint \
-	format bench clean
+	format bench clean image kustomize
 
 help:
 	@echo "make run           start Kafka, PostgreSQL and every service with demo data (Ctrl-C stops)"
@@ -27,6 +27,7 @@ help:
 	@echo "make lint          ruff, ruff format --check, mypy --strict, import contracts"
 	@echo "make infra-up      start only Kafka and PostgreSQL;  make infra-down stops them"
 	@echo "make proto         generate the gRPC code from proto/"
+	@echo "make image         build the OCI image ybj/platform:<version> (Containerfile) with buildah, podman or docker"
 	@echo "make bench         measure throughput, lag and memory beside the physical limits (bench/README.md)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -89,7 +90,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test-unit: proto
+# The pinned kustomize (go install into .tools/, once) that renders deploy/k8s for the manifests' offline validation.
+kustomize: $(STAMP)
+	$(PY) -m ybj_dev.kustomize install >/dev/null
+
+test-unit: proto kustomize
 	$(VENV)/bin/pytest tests/unit -q
 
 test-integration: proto
@@ -99,9 +104,13 @@ test-browser: proto web browser
 	$(VENV)/bin/pytest tests/browser -q -m browser
 
 # The browser tests run last, on a platform of their own, once the integration tests' platform has stopped.
-test: lint web browser
+test: lint web browser kustomize
 	$(VENV)/bin/pytest -q -m "not browser"
 	$(VENV)/bin/pytest tests/browser -q -m browser
+
+# The image builds the gRPC code and the web pages itself: only the venv (for the script that finds a builder).
+image: $(STAMP)
+	$(PY) -m ybj_dev.image build $(if $(IMAGE_TAG),--tag $(IMAGE_TAG))
 
 bench: proto
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -13,6 +13,7 @@ from ybj_dev import demo, infra, processes, sandbox
 from ybj_dev.demo_channel import APP_ID, demo_channel
 from ybj_dev.platform import DOMAIN_SERVICES, REACTING_SERVICES, Platform
 from ybj_gateway.sandbox import ROSTER
+from ybj_kernel.ops.locate import PLATFORM_FILE, write_settings_file
 
 # The fault tests kill and restart the shared Kafka broker; a platform beside them waits it out.
 KAFKA_RESTART_GRACE_SECONDS = 60.0
@@ -66,6 +67,12 @@ Ctrl-C here, or `make stop` elsewhere, stops all of it (Kafka and PostgreSQL inc
 """
 
 
+def write_platform_settings(p: Platform) -> Path:
+    """Write where this platform is to <run>/platform.env: `ybj` commands run from anywhere read it (ops/locate.py)."""
+    values = {"YBJ_PG_DSN": p.pg_dsn, "YBJ_KAFKA_BOOTSTRAP": p.kafka_bootstrap, "YBJ_TOPIC_PREFIX": p.topic_prefix}
+    return write_settings_file(p.run_dir / PLATFORM_FILE, values, "the platform `make run` runs; removed when it stops")
+
+
 def main(run_dir: Path) -> int:
     """Start everything, seed demo data, print where to look, and wait for Ctrl-C."""
     env = infra.infra_up(run_dir)
@@ -79,6 +86,7 @@ def main(run_dir: Path) -> int:
     signal.signal(signal.SIGINT, _stop)
     try:
         platform.start()
+        write_platform_settings(platform)
         created = demo.seed(platform.url(), run_dir / "keys")
         staff = demo.Staff(run_dir / "keys")
         with httpx.Client(base_url=platform.url(), timeout=30) as client:
@@ -92,6 +100,7 @@ def main(run_dir: Path) -> int:
         pass
     finally:
         print("stopping ybj …", flush=True)
+        (run_dir / PLATFORM_FILE).unlink(missing_ok=True)
         platform.stop()
         others = sorted(n for n in processes.running_processes(run_dir) if n not in infra.MANAGED_NAMES)
         if others:  # e.g. an integration test session sharing Kafka and PostgreSQL: leave them to it

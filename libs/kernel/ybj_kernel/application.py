@@ -34,6 +34,7 @@ from ybj_kernel.domain.registry import Effect, Entry, Registry, registry_named
 from ybj_kernel.domain.rules import RuleBook
 from ybj_kernel.envelope import event_id
 from ybj_kernel.errors import Conflict, InvalidInput, NotFound, Unavailable, YbjError
+from ybj_kernel.recent_cases import RecentCases
 from ybj_kernel.registries import Load, apply_effects, find_entry
 
 _CASE_NS = uuid5(NAMESPACE_URL, "urn:ybj:case")
@@ -92,6 +93,8 @@ class CaseApplication(Application[UUID]):
         self._today = today
         # Concurrent commands share one transaction (one table lock, one commit): see adapters/group_commit.py.
         self._writes = GroupCommit(self.save, IntegrityError, service=self.service)
+        # The cases this process saved lately: the next command on one starts from it (recent_cases.py).
+        self._recent = RecentCases()
 
     def definition(self, process_id: str) -> ProcessDefinition:
         """Return a process of this service, or raise NotFound."""
@@ -135,6 +138,7 @@ class CaseApplication(Application[UUID]):
             if idempotency_key and (existing := self._find(case_id)) is not None:
                 return self._replayed(existing, process_id)
             raise
+        self._recent.keep(case)
         return _ack(case)
 
     def _new_case(
@@ -184,7 +188,7 @@ class CaseApplication(Application[UUID]):
 
     def act(self, case_id: UUID, actor: Actor, cmd: Command, *, correlation_id: str | None = None) -> CaseAck:
         """Apply one action (approve, reject, step_back, cancel, …) to a case at its expected version."""
-        case = self.get_case(case_id)
+        case = self._recent.at(case_id, cmd.expected_version) or self.get_case(case_id)
         p = self.definition(case.process_id)
         stage = stage_to_complete(p, case, cmd.action)
         load = self._prefetching(self._entries_wanted(p, case, stage, {**case.data, **cmd.data}))
@@ -194,6 +198,7 @@ class CaseApplication(Application[UUID]):
         changed = self._claims(case, decision.claim, decision.release)
         changed += self._registry_changes(case, decision.effects, decision.reverts, load)
         self._save(case, *changed)
+        self._recent.keep(case)
         return _ack(case)
 
     def _entries_wanted(

@@ -1,12 +1,20 @@
-"""`ybj`: developer and auditor commands (`ybj token` prints a staff token; `ybj audit …`, `ybj readmodels verify`)."""
+"""`ybj`: developer, auditor and operator commands.
+
+`ybj token` prints a staff token; `ybj audit …` checks the tamper-evident history (ybj_kernel/audit/cli.py); `ybj
+readmodels verify|rebuild`, `ybj lag`, `ybj replay` and `ybj deadletters list|retry` are the SREs'
+(ybj_kernel/ops/commands.py). Every command finds the running platform wherever it is run from: its keys in the run
+folder, its settings in the environment or the run folder's settings file (ybj_kernel/ops/locate.py), or it says where
+it looked.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ybj_kernel.audit.cli import add_commands, run
+from ybj_kernel.audit import cli as audit
 from ybj_kernel.auth import issue_token
+from ybj_kernel.ops import commands
 from ybj_kernel.settings import Settings
 
 
@@ -24,10 +32,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     token.add_argument("--admdvs", required=True, help="医保区划 the user works for, e.g. 520100")
     token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
-    add_commands(sub)
+    audit.add_commands(sub)
+    commands.add_commands(sub)
     args = parser.parse_args(argv)
-    if args.command in ("audit", "readmodels"):
-        sys.exit(run(args))
+    if args.command == "audit":
+        sys.exit(audit.run(args))
+    if args.command != "token":
+        sys.exit(commands.run(args))
     settings = Settings()
     if not settings.private_key_path().is_file():
         # A new key here would sign tokens the running platform refuses: say where the key was looked for instead.

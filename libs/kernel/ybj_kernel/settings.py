@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,7 +54,20 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YBJ_", extra="ignore")
 
     pg_dsn: str = "postgresql://ybj:ybj@127.0.0.1:55432/ybj"
+    # The other services' databases, for the tools that cross services (`ybj audit verify`, `ybj lag`): in production
+    # each service has a database and role of its own (YBJ_PG_DSN_ENROLLMENT …); unset, they share `pg_dsn`.
+    pg_dsn_enrollment: str | None = None
+    pg_dsn_treatment: str | None = None
+    pg_dsn_settlement: str | None = None
+    pg_dsn_supervision: str | None = None
+    pg_dsn_gateway: str | None = None
+    pg_dsn_query: str | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # PLAINTEXT locally; SSL with a client certificate on a Strimzi cluster (a KafkaUser with tls authentication).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
     topic_prefix: str = "ybj"
     run_dir: Path = Field(default_factory=checkout_run_dir)
     http_host: str = "127.0.0.1"
@@ -89,6 +103,11 @@ class Settings(BaseSettings):
     def private_key_path(self) -> Path:
         """Where the local development signing key is."""
         return self.jwt_private_key_file or self.run_dir / "keys" / "jwt-private.pem"
+
+    def pg_dsn_for(self, service: str) -> str:
+        """The database of `service` (its own where YBJ_PG_DSN_<SERVICE> names one, else this process's)."""
+        own: str | None = getattr(self, f"pg_dsn_{service}", None)
+        return own or self.pg_dsn
 
     def service_url(self, service: str) -> str:
         """The base URL of a domain service's HTTP API."""

@@ -21,6 +21,8 @@ from ybj_kernel.auth import TokenVerifier, ensure_dev_keys
 from ybj_kernel.envelope import topic_for
 from ybj_kernel.settings import DOMAIN_SERVICES, Settings
 from ybj_query.consumer import Projector, create_schema, dead_letter_topic, reset
+from ybj_query.dead_letters_waiting import report_waiting
+from ybj_query.ops import waiting_dead_letters
 from ybj_query.progress import Progress
 
 log = logging.getLogger("ybj_query")
@@ -121,11 +123,15 @@ def project(settings: Settings) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         projector = projector_for(settings, engine)
+        # ybj_dead_letters_waiting, counted on Kafka once a minute beside the projection (dead_letters_waiting.py).
+        waiting = asyncio.create_task(report_waiting(lambda: waiting_dead_letters(settings), stop))
         await projector.start()
         try:
             await projector.run(stop)
         finally:
+            stop.set()
             await projector.stop()
+            await waiting
 
     asyncio.run(run())
 

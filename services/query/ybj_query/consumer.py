@@ -5,6 +5,14 @@ message is recognised by its offset and changes nothing. A rebuild resets positi
 registry entry events share the topics and the batches (projection.py hands the latter to registry_projection.py).
 Messages that cannot be projected go to the dead-letter topic, with the reason in a header, before the
 positions move past them.
+
+Projectors of one deployment share a consumer group, each applying the partitions the group gives it (every read
+model can be split so: services/query/README.md). When one dies, the group gives its partitions to the others once
+its session times out (`SESSION_TIMEOUT_MS`), and they go on from the stored positions. Two projectors applying the
+same partition for a while (a rebalance, a paused process that has not noticed it lost it) still apply each message
+once: a batch locks its partitions' position rows (FOR UPDATE) and applies only the records from the stored position
+on, then moves the position in the same transaction, so whichever commits second finds the position past its records
+and applies none of them.
 """
 
 from __future__ import annotations
@@ -24,8 +32,9 @@ from sqlalchemy import Connection, Engine, exc, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
-from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer, partitions_of, stop_consumer
-from ybj_kernel.metrics import CONSUMER_LAG, PROJECTED, PROJECTION_ERRORS
+from ybj_kernel.adapters.consumer_lag import ConsumerLag
+from ybj_kernel.adapters.kafka import client_options, ensure_topics, idempotent_producer, partitions_of, stop_consumer
+from ybj_kernel.metrics import DEAD_LETTERS, PROJECTED, PROJECTION_ERRORS
 from ybj_query.bulk import schema_of
 from ybj_query.models import ADDED_COLUMNS, READ_MODELS, metadata, positions, registry_entries
 from ybj_query.projection import PoisonMessage, check_envelope, project, project_batch
@@ -46,10 +55,23 @@ FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024
 # A fetch waits for this much (or fetch_max_wait_ms): live, the projector applies a few fuller batches a second
 # instead of one per relay produce request; events wait at most 20 ms more.
 FETCH_MIN_BYTES = 64 * 1024
+# The group's failure detection: a projector that stops heartbeating (killed, its node gone) loses its partitions to
+# the others after SESSION_TIMEOUT_MS (6 s is the brokers' default minimum), and they learn of the rebalance at their
+# next heartbeat: a takeover within about 8 s. One that heartbeats but stops polling (stuck) leaves the group after
+# MAX_POLL_INTERVAL_MS; a rebalance waits REBALANCE_TIMEOUT_MS for the members to rejoin (a batch in flight commits
+# first, `_SeekToStored`).
+SESSION_TIMEOUT_MS = 6_000
+HEARTBEAT_INTERVAL_MS = 1_000
+MAX_POLL_INTERVAL_MS = 30_000
+REBALANCE_TIMEOUT_MS = 20_000
 # Not an envelope this projection understands: dead-lettered as soon as it is read.
 UNDECODABLE = (PoisonMessage, orjson.JSONDecodeError, KeyError, ValueError, TypeError)
 # An envelope the read models refuse (PostgreSQL rejects a value, or the step is impossible): dead-lettered too.
 UNPROJECTABLE = (exc.IntegrityError, exc.DataError, KeyError, ValueError, TypeError)
+
+
+# The projector's name in ybj_consumer_lag_messages{consumer} (its Deployment's).
+CONSUMER = "query-projector"
 
 
 def dead_letter_topic(prefix: str) -> str:
@@ -62,13 +84,28 @@ class Positions:
 
     @staticmethod
     def load(conn: Connection, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
-        """Stored next offsets (0 for a partition never consumed), locked for this transaction."""
+        """Stored next offsets (0 for a partition never consumed), locked for this transaction.
+
+        Each partition's row is locked, in one order for every caller (two projectors locking overlapping partitions
+        during a rebalance wait for each other rather than deadlock); a partition never consumed gets its row (at 0)
+        first, so that it is locked like any other.
+        """
         wanted = list(tps)
+        stored = Positions._locked(conn, wanted)
+        missing = [tp for tp in wanted if tp not in stored]
+        if missing:
+            rows = [{"topic": tp.topic, "partition": tp.partition, "next_offset": 0} for tp in sorted(missing)]
+            conn.execute(pg_insert(positions).values(rows).on_conflict_do_nothing())
+            stored = Positions._locked(conn, wanted)
+        return {tp: stored.get(tp, 0) for tp in wanted}
+
+    @staticmethod
+    def _locked(conn: Connection, wanted: list[TopicPartition]) -> dict[TopicPartition, int]:
         # Only these partitions' rows: projectors reading other partitions of the same topic go on meanwhile.
         keys = tuple_(positions.c.topic, positions.c.partition).in_([(tp.topic, tp.partition) for tp in wanted])
-        rows = conn.execute(select(positions).where(keys).with_for_update()).all()
-        stored = {TopicPartition(r.topic, r.partition): int(r.next_offset) for r in rows}
-        return {tp: stored.get(tp, 0) for tp in wanted}
+        ordered = select(positions).where(keys).order_by(positions.c.topic, positions.c.partition)
+        rows = conn.execute(ordered.with_for_update()).all()
+        return {TopicPartition(r.topic, r.partition): int(r.next_offset) for r in rows}
 
     @staticmethod
     def save(conn: Connection, tp: TopicPartition, next_offset: int) -> None:
@@ -80,18 +117,36 @@ class Positions:
 
 
 class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Hands partitions over between the group's projectors: a revoked partition's batch in flight commits first; an
+    assigned one is read from its stored position."""
+
     def __init__(self, projector: Projector) -> None:
         self._projector = projector
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
+        # Let the lanes in flight commit before this projector leaves the rebalance: the next owner of a revoked
+        # partition then finds its position moved on instead of waiting for the row lock (correct either way).
+        async with self._projector.applying:
+            pass
+        self._projector.forget_lag(revoked)  # the next owner reports it now
+        if revoked:
+            log.info("projector gives up %s", _names(revoked))
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("projector holds %s", _names(assigned) or "no partition")
         try:
             await self._projector.seek_to_stored(list(assigned))
         except STORE_UNAVAILABLE as exc:
             # The first batch puts the consumer right: the stored positions decide what applies.
             log.warning("cannot read the stored positions now (%s); the first batch will seek", exc)
+
+
+def _names(tps: Iterable[TopicPartition]) -> str:
+    """Partitions for a log line, by topic: `ybj.enrollment.events[0,2], ybj.gateway.events[1]`."""
+    by_topic: dict[str, list[int]] = {}
+    for tp in sorted(tps):
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    return ", ".join(f"{topic}[{','.join(map(str, partitions))}]" for topic, partitions in by_topic.items())
 
 
 class _Unprojectable(Exception):
@@ -127,6 +182,13 @@ class Projector:
         self.dead_letter = dead_letter
         self.consumer: AIOKafkaConsumer | None = None
         self._producer: Any = None
+        # Held while a fetch's lanes apply: a rebalance waits for it before giving partitions up.
+        self.applying = asyncio.Lock()
+        self._lag = ConsumerLag(CONSUMER)
+
+    def forget_lag(self, partitions: Iterable[TopicPartition]) -> None:
+        """Stop reporting the lag of partitions given up (a rebalance moved them to another projector)."""
+        self._lag.forget(partitions)
 
     async def seek_to_stored(self, tps: list[TopicPartition]) -> None:
         """Position the consumer at the stored offsets (from PostgreSQL, not from Kafka's group offsets)."""
@@ -154,6 +216,11 @@ class Projector:
             fetch_min_bytes=FETCH_MIN_BYTES,
             # A topic the group could not see at its join is picked up within this, not aiokafka's five minutes.
             metadata_max_age_ms=30_000,
+            session_timeout_ms=SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+            max_poll_interval_ms=MAX_POLL_INTERVAL_MS,
+            rebalance_timeout_ms=REBALANCE_TIMEOUT_MS,
+            **client_options(),
         )
         await self.consumer.start()
         if group:
@@ -167,6 +234,7 @@ class Projector:
         """Disconnect."""
         if self.consumer is not None:
             await stop_consumer(self.consumer)
+        self._lag.forget()
         await self._drop_producer()
 
     async def poll_once(self, timeout_ms: int = 200) -> int:
@@ -180,9 +248,10 @@ class Projector:
         # Every lane ends before this returns or raises: none is left committing behind the next poll.
         # Live, a fetch holds a few events: one transaction then costs less than two.
         lanes = LANES if sum(len(records) for records in batches.values()) >= LANE_MIN_RECORDS else 1
-        results = await asyncio.gather(
-            *(self._commit_lane(lane) for lane in _lanes(batches, lanes)), return_exceptions=True
-        )
+        async with self.applying:
+            results = await asyncio.gather(
+                *(self._commit_lane(lane) for lane in _lanes(batches, lanes)), return_exceptions=True
+            )
         applied = 0
         for outcome in results:
             if isinstance(outcome, BaseException):
@@ -191,18 +260,13 @@ class Projector:
             for topic, count in outcome.applied.items():
                 PROJECTED.labels(topic).inc(count)
                 applied += count
-            for _, _, kind in outcome.poison:
+            for record, _, kind in outcome.poison:
                 PROJECTION_ERRORS.labels(kind).inc()
+                DEAD_LETTERS.labels(record.topic).inc()
         failed = [error for error in results if isinstance(error, BaseException)]
         if failed:
             raise failed[0]
-        for tp in batches:
-            if tp not in self.consumer.assignment():
-                continue
-            end = self.consumer.highwater(tp)
-            position = await self.consumer.position(tp)
-            if end is not None:
-                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, end - position))
+        await self._lag.report(self.consumer, batches)
         return applied
 
     async def _commit_lane(self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> _Outcome:

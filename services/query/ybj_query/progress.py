@@ -1,4 +1,5 @@
-"""Progress of a rebuild: messages read of the total, events applied, rate and time left."""
+"""Progress of a rebuild: messages read of the total, events applied, rate and time left (the kernel's progress bar,
+`ybj_kernel.ops.progress`, labelled `rebuild`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-BAR_WIDTH = 24
+from ybj_kernel.ops.progress import Progress as _Progress
 
 
-class Progress:
+class Progress(_Progress):
     """A line redrawn in place on a terminal (at most every `redraw` s), else a plain line every `every` s."""
 
     def __init__(
@@ -17,55 +18,10 @@ class Progress:
         total: int,
         stream: TextIO,
         *,
+        label: str = "rebuild",
         tty: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
         redraw: float = 0.2,
         every: float = 10.0,
     ) -> None:
-        self.total = total
-        self.read = 0
-        self.applied = 0
-        self._stream = stream
-        self._tty = stream.isatty() if tty is None else tty
-        self._clock = clock
-        self._started = clock()
-        self._interval = redraw if self._tty else every
-        self._shown = self._started
-
-    def advance(self, read: int, applied: int) -> None:
-        """Count messages read past and events applied since the last call; show them if it is time."""
-        self.read += read
-        self.applied += applied
-        now = self._clock()
-        if now - self._shown >= self._interval:
-            self._shown = now
-            self._show(end="")
-
-    def close(self) -> None:
-        """Show the final figures and end the line."""
-        self._show(end="\n")
-
-    def line(self) -> str:
-        """The figures as one line, e.g. `[######……] 25% 25,000/100,000 messages, 24,990 applied, 9,870/s, 0:08 left`."""
-        elapsed = self._clock() - self._started
-        rate = self.read / elapsed if elapsed > 0 else 0.0
-        part = min(self.read / self.total, 1.0) if self.total else 1.0
-        bar = "#" * round(part * BAR_WIDTH)
-        left = (self.total - self.read) / rate if rate > 0 and self.read < self.total else 0.0
-        return (
-            f"[{bar:<{BAR_WIDTH}}] {part:4.0%} {self.read:,}/{self.total:,} messages, {self.applied:,} applied, "
-            f"{rate:,.0f}/s, {_clock_time(left)} left"
-        )
-
-    def _show(self, end: str) -> None:
-        if self._tty:
-            self._stream.write(f"\r{self.line()}\x1b[K{end}")
-        else:
-            self._stream.write(f"rebuild: {self.line()}\n")
-        self._stream.flush()
-
-
-def _clock_time(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        super().__init__(total, stream, label=label, tty=tty, clock=clock, redraw=redraw, every=every)

@@ -3,7 +3,8 @@ live one, table by table (row count and an order-independent checksum); exit sta
 
 The comparison is made once the live projector and the shadow stand at the same positions of every partition,
 read in one snapshot (REPEATABLE READ), so events arriving meanwhile do not make a false difference: when the
-live projector is ahead the shadow catches up again, when it is behind the verifier waits for it.
+live projector is ahead the shadow catches up again, when it is behind the verifier waits for it. Both long parts, the
+rebuild and the comparison (every row of both schemas hashed), show a progress bar on stderr.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any, TextIO
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import Connection, Engine, Table, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 
-from ybj_kernel.adapters.kafka import partitions_of
+from ybj_kernel.adapters.kafka import client_options, partitions_of
+from ybj_kernel.ops.progress import Progress as Bar
 from ybj_kernel.settings import Settings
 from ybj_kernel.sm3 import sm3_digest
 from ybj_query.__main__ import REBUILD_CONSUMERS, engine_for, projector_for, topics
@@ -29,6 +31,7 @@ from ybj_query.progress import Progress
 SHADOW_SCHEMA = "query_shadow"
 SETTLE_SECONDS = 120.0  # how long the verifier waits for the live projector to reach the shadow's positions
 SHOWN_DIFFERENCES = 5
+TICK_ROWS = 5_000  # rows hashed between two progress reports
 _MOD = 2**256
 
 
@@ -51,15 +54,24 @@ async def catch_up(settings: Settings, engine: Engine, report: Callable[[int, in
             await projector.stop()
 
 
-def table_digests(conn: Connection, table: Table) -> dict[str, bytes]:
-    """SM3 of every row (its columns in the model's order), by primary key."""
+def table_digests(conn: Connection, table: Table, tick: Callable[[int], None] | None = None) -> dict[str, bytes]:
+    """SM3 of every row (its columns in the model's order), by primary key; `tick(n)` hears of every `TICK_ROWS`."""
     key_columns = [c.name for c in table.primary_key.columns]
     columns = [c.name for c in table.columns]
     out: dict[str, bytes] = {}
     for row in conn.execute(select(table)).mappings():
         key = "/".join(str(row[c]) for c in key_columns)
         out[key] = sm3_digest(orjson.dumps([row[c] for c in columns], default=str, option=orjson.OPT_SORT_KEYS))
+        if tick is not None and len(out) % TICK_ROWS == 0:
+            tick(TICK_ROWS)
+    if tick is not None:
+        tick(len(out) % TICK_ROWS)
     return out
+
+
+def row_count(conn: Connection) -> int:
+    """Rows of every read model in the connection's schema (the comparison's progress total, for one side)."""
+    return sum(int(conn.execute(select(func.count()).select_from(table)).scalar() or 0) for table in READ_MODELS)
 
 
 def checksum(digests: dict[str, bytes]) -> str:
@@ -71,29 +83,47 @@ def _positions(conn: Connection) -> dict[TopicPartition, int]:
     return {TopicPartition(r.topic, r.partition): int(r.next_offset) for r in conn.execute(select(positions))}
 
 
-def compare(live: Engine, shadow: Engine, out: TextIO) -> tuple[str, list[str]]:
-    """In one snapshot: 'behind'/'ahead' when the live projector is not where the shadow is, else the differences."""
+def compare(live: Engine, shadow: Engine, out: TextIO, progress_to: TextIO | None = None) -> tuple[str, list[str]]:
+    """In one snapshot: 'behind'/'ahead' when the live projector is not where the shadow is, else the differences
+    (with a progress bar of the rows hashed on `progress_to`, if given)."""
     rebuilt = schema_of_engine(shadow)
     with live.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         mine, theirs = _positions(_in(conn, SCHEMA)), _positions(_in(conn, rebuilt))
         if mine != theirs:
             return ("behind" if any(mine.get(tp, 0) < o for tp, o in theirs.items()) else "ahead"), []
-        differences = []
-        for table in READ_MODELS:
-            a, b = table_digests(_in(conn, SCHEMA), table), table_digests(_in(conn, rebuilt), table)
-            same = len(a) == len(b) and checksum(a) == checksum(b)
-            out.write(
-                f"  {table.name}: live {len(a):,} rows {checksum(a)[:16]}…, rebuilt {len(b):,} rows "
-                f"{checksum(b)[:16]}… {'equal' if same else 'DIFFERENT'}\n"
-            )
-            if not same:
-                keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-                for k in keys[:SHOWN_DIFFERENCES]:
-                    state = "only live" if k not in b else "only rebuilt" if k not in a else "differs"
-                    differences.append(f"{table.name} {k}: {state}")
-                if len(keys) > SHOWN_DIFFERENCES:
-                    differences.append(f"{table.name}: … {len(keys) - SHOWN_DIFFERENCES} more rows differ")
+        progress: Bar | None = None
+        if progress_to is not None:
+            total = row_count(_in(conn, SCHEMA)) + row_count(_in(conn, rebuilt))
+            progress = Bar(total, progress_to, label="compare", unit="rows", counted="tables")
+        try:
+            differences = _differences(conn, rebuilt, out, progress)
+        finally:
+            if progress is not None:
+                progress.close()
         return "compared", differences
+
+
+def _differences(conn: Connection, rebuilt: str, out: TextIO, progress: Bar | None) -> list[str]:
+    """Each table of both schemas hashed row by row; the table's line on `out`, and the differences found."""
+    tick = None if progress is None else progress.advance
+    differences = []
+    for table in READ_MODELS:
+        a, b = table_digests(_in(conn, SCHEMA), table, tick), table_digests(_in(conn, rebuilt), table, tick)
+        if progress is not None:
+            progress.advance(0, 1)
+        same = len(a) == len(b) and checksum(a) == checksum(b)
+        out.write(
+            f"  {table.name}: live {len(a):,} rows {checksum(a)[:16]}…, rebuilt {len(b):,} rows "
+            f"{checksum(b)[:16]}… {'equal' if same else 'DIFFERENT'}\n"
+        )
+        if not same:
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            for k in keys[:SHOWN_DIFFERENCES]:
+                state = "only live" if k not in b else "only rebuilt" if k not in a else "differs"
+                differences.append(f"{table.name} {k}: {state}")
+            if len(keys) > SHOWN_DIFFERENCES:
+                differences.append(f"{table.name}: … {len(keys) - SHOWN_DIFFERENCES} more rows differ")
+    return differences
 
 
 def _in(conn: Connection, schema: str) -> Connection:
@@ -107,8 +137,11 @@ def schema_of_engine(engine: Engine) -> str:
     return translate.get(SCHEMA, SCHEMA)
 
 
-def verify_readmodels(settings: Settings, out: TextIO = sys.stdout, settle: float = SETTLE_SECONDS) -> int:
-    """Rebuild into the shadow schema, compare with the live read models, print the differences; 0 when equal."""
+def verify_readmodels(
+    settings: Settings, out: TextIO = sys.stdout, settle: float = SETTLE_SECONDS, err: TextIO = sys.stderr
+) -> int:
+    """Rebuild into the shadow schema, compare with the live read models, print the differences; 0 when equal.
+    Progress bars (the rebuild, the comparison) go to `err`."""
     live = engine_for(settings, synchronous_commit=False)
     shadow = shadow_engine(live)
     with live.begin() as conn:
@@ -118,7 +151,7 @@ def verify_readmodels(settings: Settings, out: TextIO = sys.stdout, settle: floa
     async def rebuild() -> int:
         tps = await partitions_of(settings.kafka_bootstrap, topics(settings))
         backlog = await _backlog(settings, tps)
-        progress = Progress(backlog, sys.stderr)
+        progress = Progress(backlog, err, label="verify")
         try:
             return await catch_up(settings, shadow, progress.advance)
         finally:
@@ -128,7 +161,7 @@ def verify_readmodels(settings: Settings, out: TextIO = sys.stdout, settle: floa
     out.write(f"rebuilt {applied:,} events into {SHADOW_SCHEMA}; comparing with {SCHEMA}\n")
     deadline = time.monotonic() + settle
     while True:
-        state, differences = compare(live, shadow, out)
+        state, differences = compare(live, shadow, out, err)
         if state == "compared":
             break
         if time.monotonic() > deadline:
@@ -150,7 +183,7 @@ def verify_readmodels(settings: Settings, out: TextIO = sys.stdout, settle: floa
 
 
 async def _backlog(settings: Settings, tps: list[TopicPartition]) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, **client_options())
     await consumer.start()
     try:
         begin: dict[Any, int] = await consumer.beginning_offsets(tps)

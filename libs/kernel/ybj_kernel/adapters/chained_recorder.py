@@ -4,12 +4,18 @@ The digests are computed in the transaction that inserts the events, after event
 group commit already holds one lock for a whole batch), so no other writer can append to a stream between
 reading its last digest and inserting the next event. See ybj_kernel/audit/chain.py for what the digest covers.
 Rows stored before the chain existed get their digests once, at start, in stream order.
+
+The digest of the event an append chains to is usually known already: a command reads its case and entries (with
+their digests) just before it appends to them. Those read digests are remembered (`KnownDigests`), so the append
+skips its own read of them under the table lock. Only digests read from committed rows are remembered, never ones
+computed for an insert that may yet roll back: a stored event never changes, so a remembered digest cannot go stale.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -35,6 +41,42 @@ from ybj_kernel.audit.chain import GENESIS, event_digest
 # the other; measured with psycopg 3.3.9): a large save (a batch import) is inserted in pieces, each fetched before
 # the next is sent, all in the same transaction.
 INSERT_CHUNK_BYTES = 1_000_000
+# Digests of the last events read per stream, kept for the appends that follow the reads (a few hundred bytes each).
+DIGESTS_REMEMBERED = 20_000
+
+
+class KnownDigests:
+    """The digests of stored (committed) events lately read or written, by (stream, version); oldest forgotten first."""
+
+    def __init__(self, size: int = DIGESTS_REMEMBERED) -> None:
+        self._size = size
+        self._digests: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, digests: Iterable[tuple[str, int, bytes]]) -> None:
+        """Remember each stream's last (stream, version, digest) of `digests` (the one its next append chains to)."""
+        last: dict[str, tuple[int, bytes]] = {}
+        for stream, version, digest in digests:
+            last[stream] = (version, digest)
+        if not last:
+            return
+        with self._lock:
+            for stream, (version, digest) in last.items():
+                self._digests[(stream, version)] = digest
+                self._digests.move_to_end((stream, version))
+            while len(self._digests) > self._size:
+                self._digests.popitem(last=False)
+
+    def get(self, stream: str, version: int) -> bytes | None:
+        """The digest of that stored event, if it was read or written lately."""
+        with self._lock:
+            return self._digests.get((stream, version))
+
+
+def _read_digests(rows: Iterable[DictRow]) -> Iterator[tuple[str, int, bytes]]:
+    for row in rows:
+        if row["digest"] is not None:
+            yield str(row["originator_id"]), int(row["originator_version"]), bytes(row["digest"])
 
 
 @dataclass(frozen=True)
@@ -69,11 +111,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(table, id_type)
 
         self._select_many = SQL(
-            "SELECT originator_id, originator_version, topic, state FROM {0} WHERE originator_id = ANY(%s::{1}[])"
+            "SELECT originator_id, originator_version, topic, state, digest FROM {0}"
+            " WHERE originator_id = ANY(%s::{1}[])"
             " ORDER BY originator_id, originator_version"
         ).format(table, id_type)
         self._chunked_ids: dict[int, list[int]] = {}  # notification ids of a save sent in pieces, by cursor
         self._chunked_lock = threading.Lock()
+        self.known_digests = KnownDigests()
+        self._inserting = threading.local()  # the digests an insert computed, remembered once it committed
         # The statements of every command, rendered once: psycopg renders a composed statement again at each execute
         # (about a tenth of a command's CPU in the service), and caches the parsing of a rendered one.
         self._insert_chained_sql = self._insert_chained.as_bytes(None)
@@ -101,7 +146,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return events
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_stream_sql, [originator_id], prepare=True)
-            return _stored_events(curs.fetchall())
+            rows = curs.fetchall()
+        self.known_digests.remember(_read_digests(rows))
+        return _stored_events(rows)
 
     def _lock_table(self, curs: Cursor[DictRow]) -> None:
         for statement in self._lock_sql:
@@ -117,7 +164,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return []
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_many_sql, (list(originator_ids),))
-            return _stored_events(curs.fetchall())
+            rows = curs.fetchall()
+        self.known_digests.remember(_read_digests(rows))
+        return _stored_events(rows)
 
     def _table(self) -> Composed:
         return SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
@@ -127,12 +176,28 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         super().create_table()
         self.backfill()
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Insert and commit (eventsourcing's, retried on a lost connection); then remember the new digests."""
+        self._inserting.digests = []
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        self.known_digests.remember(self._inserting.digests)  # committed: never ones of a rolled-back insert
+        return ids
+
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
         self._lock_table(curs)
         self._notify_channel(curs)
-        wanted = [(e.originator_id, e.originator_version - 1) for e in stored_events if e.originator_version > 1]
         known: dict[tuple[str, int], bytes] = {}
-        if wanted:
+        wanted = []
+        in_batch = {(str(e.originator_id), e.originator_version) for e in stored_events}
+        for e in stored_events:
+            before = (str(e.originator_id), e.originator_version - 1)
+            if e.originator_version == 1 or before in in_batch:
+                continue
+            if (read := self.known_digests.get(*before)) is not None:
+                known[before] = read
+            else:
+                wanted.append((e.originator_id, e.originator_version - 1))
+        if wanted:  # not read lately: read them here, under the lock
             curs.execute(self._select_prev_sql, ([w[0] for w in wanted], [w[1] for w in wanted]))
             for row in curs.fetchall():
                 if row["digest"] is not None:
@@ -150,6 +215,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             known[(stream, e.originator_version)] = digest
             prevs.append(prev)
             digests.append(digest)
+        self._inserting.digests = [
+            (str(e.originator_id), e.originator_version, d) for e, d in zip(stored_events, digests, strict=True)
+        ]
         pieces = list(_pieces(stored_events))
         ids: list[int] = []
         for start, stop in pieces:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import threading
 from collections import deque
@@ -38,7 +39,9 @@ def eventstore_env(dsn: str, schema: str = "public") -> dict[str, str]:
         "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
         "POSTGRES_PORT": str(info.get("port", "5432")),
         "POSTGRES_USER": str(info.get("user", "postgres")),
-        "POSTGRES_PASSWORD": str(info.get("password", "")),
+        # A DSN without a password (a Kubernetes pod: the role's Secret is in PGPASSWORD) takes libpq's: eventsourcing
+        # passes the password it is given even when empty, and libpq then does not look at PGPASSWORD itself.
+        "POSTGRES_PASSWORD": str(info.get("password") or os.environ.get("PGPASSWORD", "")),
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "8",

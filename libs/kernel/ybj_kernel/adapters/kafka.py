@@ -1,26 +1,57 @@
-"""Kafka plumbing shared by producers and consumers: topics and the idempotent producer."""
+"""Kafka plumbing shared by producers and consumers: topics, the idempotent producer and the connection options
+(TLS with a client certificate where the settings ask for it) every client takes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
+
+from ybj_kernel.settings import Settings
 
 PARTITIONS = 3
 TOPIC_READY_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def client_options() -> dict[str, Any]:
+    """The keyword arguments every aiokafka client of this process takes: the security protocol, and for SSL the
+    context holding the cluster's CA and this process's client certificate (YBJ_KAFKA_SSL_*; read once)."""
+    return options_for(Settings())
+
+
+def options_for(settings: Settings) -> dict[str, Any]:
+    """The aiokafka connection options `settings` asks for; SSL without a CA file is refused, naming the setting."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return {"security_protocol": "PLAINTEXT"}
+    if settings.kafka_ssl_cafile is None:
+        raise ValueError("YBJ_KAFKA_SECURITY_PROTOCOL=SSL needs YBJ_KAFKA_SSL_CAFILE (the cluster CA certificate)")
+    if (settings.kafka_ssl_certfile is None) != (settings.kafka_ssl_keyfile is None):
+        raise ValueError(
+            "YBJ_KAFKA_SSL_CERTFILE and YBJ_KAFKA_SSL_KEYFILE go together (the client certificate and key)"
+        )
+    context = create_ssl_context(
+        cafile=str(settings.kafka_ssl_cafile),
+        certfile=str(settings.kafka_ssl_certfile) if settings.kafka_ssl_certfile else None,
+        keyfile=str(settings.kafka_ssl_keyfile) if settings.kafka_ssl_keyfile else None,
+    )
+    return {"security_protocol": "SSL", "ssl_context": context}
+
+
 async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = PARTITIONS) -> None:
     """Create the topics that do not exist yet (single node: replication factor 1; kept forever), and return once
     the broker serves every one of them (one just made by another process may not be served yet)."""
     names = list(names)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await _retry_connect(admin.start)
     try:
         existing = set(await admin.list_topics())
@@ -63,6 +94,7 @@ def idempotent_producer(bootstrap: str) -> AIOKafkaProducer:
         linger_ms=2,
         max_batch_size=256 * 1024,
         request_timeout_ms=15000,
+        **client_options(),
     )
 
 
@@ -88,10 +120,11 @@ async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
             raise  # a real cancellation of our own task
 
 
-async def partitions_of(bootstrap: str, names: Iterable[str]) -> list[TopicPartition]:
-    """Every partition of the given topics, from the broker's metadata."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await _retry_connect(admin.start)
+async def partitions_of(bootstrap: str, names: Iterable[str], *, wait: bool = True) -> list[TopicPartition]:
+    """Every partition of the given topics that exist, from the broker's metadata; `wait=False`: no retries (an
+    operator's command says at once that Kafka cannot be reached, where a service waits for it)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+    await (_retry_connect(admin.start) if wait else admin.start())
     try:
         described = await admin.describe_topics(list(names))
     finally:

@@ -17,7 +17,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from prometheus_client import Counter
 
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
-from ybj_kernel.adapters.kafka import ensure_topics
+from ybj_kernel.adapters.consumer_lag import ConsumerLag
+from ybj_kernel.adapters.kafka import client_options, ensure_topics
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.envelope import topic_for
 from ybj_kernel.errors import Unavailable, YbjError
@@ -79,9 +80,11 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
         group_id=f"{prefix}-{app.service}-reactions",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **client_options(),
     )
     await consumer.start()
     backoff = Backoff()
+    lag = ConsumerLag(f"{app.service}-reactor")  # ybj_consumer_lag_messages{consumer}, the Deployment's name
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
@@ -101,5 +104,7 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
             for outcome in outcomes:
                 REACTED.labels(app.service, outcome).inc()
             await consumer.commit()
+            await lag.report(consumer, batches)
     finally:
+        lag.forget()
         await consumer.stop()

@@ -2,14 +2,21 @@
 entry event to Kafka.
 
 The position is recorded only after Kafka acknowledged the batch, so a relay killed at any moment
-loses nothing and re-sends at most one batch; consumers drop the repeats by (case id, version).
-While Kafka or PostgreSQL is away the relay waits and retries; it does not exit.
+loses nothing and re-sends at most one batch; consumers drop the repeats by (case id, version), and registry entry
+events by (entry, version). While Kafka or PostgreSQL is away the relay waits and retries; it does not exit.
+
+Replicas of a service's relay share a leader lease (adapters/leader_lease.py): one publishes, the others wait. The
+holder reads its starting position and records every new one through the lease's own connection, and confirms the
+lease before each batch, so a relay that lost the lease records nothing more and stops publishing. What a takeover
+can repeat: the batch the old holder was publishing when it died or was cut off (published, perhaps in part, but not
+recorded), which the new holder sends again from the last recorded position, whole and in order; at most one batch
+(`YBJ_RELAY_BATCH_SIZE` events), the same as a restart. Nothing is lost: the position never moves past an event
+Kafka has not acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -25,6 +32,7 @@ from eventsourcing.persistence import InterfaceError, Notification, OperationalE
 
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer
+from ybj_kernel.adapters.leader_lease import LeaderLease, LeaseLost
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.case import Case
 from ybj_kernel.domain.registry import REVERTED, Entry
@@ -41,38 +49,30 @@ NAMES_REMEMBERED = 10_000
 
 
 class RelayPosition:
-    """The last notification id Kafka acknowledged, one row per service."""
+    """The last notification id Kafka acknowledged, one row per service; read and written on the connection given
+    (the relay's lease connection: only the lease holder records a position)."""
 
-    def __init__(self, dsn: str, service: str) -> None:
-        self._dsn = dsn
+    def __init__(self, service: str) -> None:
         self._service = service
-        with self._connect() as conn:
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {service}.relay_positions "
-                "(service text PRIMARY KEY, notification_id bigint NOT NULL)"
-            )
-            conn.execute(
-                f"INSERT INTO {service}.relay_positions VALUES (%s, 0) ON CONFLICT DO NOTHING",
-                (service,),
-            )
+        self._table = f"{service}.relay_positions"
 
-    def _connect(self) -> psycopg.Connection[Any]:
-        return _connect(self._dsn)
+    def start(self, conn: psycopg.Connection[Any]) -> int:
+        """Make the table and row if missing, and read the recorded position."""
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._table} (service text PRIMARY KEY, notification_id bigint NOT NULL)"
+        )
+        conn.execute(f"INSERT INTO {self._table} VALUES (%s, 0) ON CONFLICT DO NOTHING", (self._service,))
+        return self.load(conn)
 
-    def load(self) -> int:
+    def load(self, conn: psycopg.Connection[Any]) -> int:
         """Read the recorded position."""
-        with self._connect() as conn:
-            row = conn.execute(
-                f"SELECT notification_id FROM {self._service}.relay_positions WHERE service = %s",
-                (self._service,),
-            ).fetchone()
+        row = conn.execute(f"SELECT notification_id FROM {self._table} WHERE service = %s", (self._service,)).fetchone()
         return int(row[0]) if row else 0
 
     def save(self, conn: psycopg.Connection[Any], notification_id: int) -> None:
         """Record a new position (called only after Kafka acknowledged up to it)."""
         conn.execute(
-            f"UPDATE {self._service}.relay_positions SET notification_id = %s WHERE service = %s",
-            (notification_id, self._service),
+            f"UPDATE {self._table} SET notification_id = %s WHERE service = %s", (notification_id, self._service)
         )
 
 
@@ -202,104 +202,131 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
 PRODUCER_STOP_TIMEOUT = 30.0
 LAG_INTERVAL_SECONDS = 1.0
 LINGER_SECONDS = 0.01
+ROLE = "relay"  # the lease's role: one lease per service's relay
 
 
 async def run_relay(
-    app: CaseApplication, dsn: str, bootstrap: str, topic_prefix: str, stop: asyncio.Event, batch_size: int = 200
+    app: CaseApplication,
+    dsn: str,
+    bootstrap: str,
+    topic_prefix: str,
+    stop: asyncio.Event,
+    batch_size: int = 200,
+    lease: LeaderLease | None = None,
 ) -> None:
     """Publish every stored case and registry entry event, in order, until `stop` is set; outages are waited out.
 
-    A batch that Kafka did not acknowledge in full is sent again, whole and in order, with a new producer; the
-    position never moves past an event Kafka has not acknowledged.
+    Only while this process holds the relay's lease (`lease`, by default the service's): it waits for it, publishes,
+    and on losing it stops producing, drops the producer and waits again. A batch that Kafka did not acknowledge in
+    full is sent again, whole and in order, with a new producer; the position never moves past an event Kafka has not
+    acknowledged.
     """
     topic = topic_for(topic_prefix, app.service)
     await ensure_topics(bootstrap, [topic])
-    relay = _Relay(app, dsn, bootstrap, topic, batch_size)
-    backoff = Backoff()
+    lease = lease or LeaderLease(dsn, app.service, ROLE)
+    relay = _Relay(app, lease, bootstrap, topic, batch_size)
     try:
-        while not stop.is_set():
+        while await lease.acquire(stop, while_waiting=relay.measure_lag):
             try:
-                await relay.step()
-            except KAFKA_UNAVAILABLE as exc:
-                delay = backoff.next()
+                await _publish_while_leading(relay, stop)
+            except LeaseLost:
                 log.warning(
-                    "relay %s: Kafka did not acknowledge (%s: %s); sending again after notification %s in %.1fs",
+                    "relay %s: stopped publishing after notification %s (lease lost); waiting to take it again",
                     app.service,
-                    type(exc).__name__,
-                    exc,
                     relay.acknowledged,
-                    delay,
                 )
-                await relay.drop_producer()
-                await sleep_or_stop(stop, delay)
-                continue
-            except STORE_UNAVAILABLE as exc:
-                delay = backoff.next()
-                log.warning(
-                    "relay %s: PostgreSQL unavailable (%s: %s); retrying in %.1fs",
-                    app.service,
-                    type(exc).__name__,
-                    str(exc).strip(),
-                    delay,
-                )
-                relay.drop_connection()
-                await sleep_or_stop(stop, delay)
-                continue
-            if backoff.failures:
-                log.info("relay %s: publishing again after notification %s", app.service, relay.acknowledged)
-            backoff.reset()
-            if relay.idle():
-                await sleep_or_stop(stop, relay.idle())
+            await relay.step_down()
     finally:
         await relay.drop_producer()
-        relay.drop_connection()
+        lease.release()
+
+
+async def _publish_while_leading(relay: _Relay, stop: asyncio.Event) -> None:
+    """Publish batch after batch until `stop` is set; raise LeaseLost as soon as the lease is found lost."""
+    service = relay.app.service
+    backoff = Backoff()
+    while not stop.is_set():
+        try:
+            await relay.step()
+        except KAFKA_UNAVAILABLE as exc:
+            delay = backoff.next()
+            log.warning(
+                "relay %s: Kafka did not acknowledge (%s: %s); sending again after notification %s in %.1fs",
+                service,
+                type(exc).__name__,
+                exc,
+                relay.acknowledged,
+                delay,
+            )
+            await relay.drop_producer()
+            await relay.lease.hold_for(stop, delay)
+            continue
+        except STORE_UNAVAILABLE as exc:
+            delay = backoff.next()
+            log.warning(
+                "relay %s: PostgreSQL unavailable (%s: %s); retrying in %.1fs",
+                service,
+                type(exc).__name__,
+                str(exc).strip(),
+                delay,
+            )
+            await sleep_or_stop(stop, delay)
+            continue
+        if backoff.failures:
+            log.info("relay %s: publishing again after notification %s", service, relay.acknowledged)
+        backoff.reset()
+        if relay.idle():
+            await sleep_or_stop(stop, relay.idle())
 
 
 class _Relay:
-    """One relay's connections and progress; each step publishes at most one batch."""
+    """One relay's producer and progress while it holds the lease; each step publishes at most one batch."""
 
-    def __init__(self, app: CaseApplication, dsn: str, bootstrap: str, topic: str, batch_size: int) -> None:
+    def __init__(self, app: CaseApplication, lease: LeaderLease, bootstrap: str, topic: str, batch_size: int) -> None:
         self.app = app
+        self.lease = lease
         self.envelopes = Envelopes(app)
-        self.dsn = dsn
         self.bootstrap = bootstrap
         self.topic = topic
         self.batch_size = batch_size
         self.acknowledged: int | None = None  # the last notification Kafka acknowledged
         self._saved: int | None = None  # the last one recorded in PostgreSQL
-        self._position: RelayPosition | None = None
-        self._conn: psycopg.Connection[Any] | None = None
+        self._position = RelayPosition(app.service)
         self._producer: AIOKafkaProducer | None = None
         self._idle = 0.0
         self._lag_measured = 0.0
 
     async def step(self) -> None:
-        """Publish the next batch, if there is one; `idle()` then says how long to wait before the next."""
+        """Publish the next batch, if there is one; `idle()` then says how long to wait before the next.
+
+        Raises LeaseLost when the lease turns out lost: before a batch is published, or when its position is to be
+        recorded (through the lease connection, so a lost lease records nothing).
+        """
         service = self.app.service
-        if self._position is None:
-            self._position = await asyncio.to_thread(RelayPosition, self.dsn, service)
-        if self.acknowledged is None:
-            self.acknowledged = self._saved = await asyncio.to_thread(self._position.load)
+        if self.acknowledged is None:  # just took the lease: on from what the last holder recorded
+            self.acknowledged = self._saved = await self.lease.run(self._position.start)
             log.info("relay %s starting after notification %d", service, self.acknowledged)
         if self._saved != self.acknowledged:  # acknowledged, but PostgreSQL was away when it was to be recorded
-            await asyncio.to_thread(self._save, self.acknowledged)
+            await self._save(self.acknowledged)
         notes = await asyncio.to_thread(
             self.app.recorder.select_notifications, self.acknowledged, self.batch_size, inclusive_of_start=False
         )
         if not notes:
             RELAY_LAG.labels(service).set(0)
             self._idle = min(self._idle + 0.005, 0.05)
+            await self.lease.heartbeat()
             return
         # A full batch means a backlog: read on at once. A partial one: let a few milliseconds of events gather, so
         # that each batch (a read, a produce request, a position write) carries more than one or two events.
         self._idle = 0.0 if len(notes) >= self.batch_size else LINGER_SECONDS
         if self.envelopes.unnamed(notes):  # entries whose registry and key it does not hold: read off the event loop
             await asyncio.to_thread(self.envelopes.learn, notes)
+        await self.lease.confirm()  # never publish a batch without the lease
         producer = await self._started_producer()
         await _publish(self.envelopes, producer, self.topic, notes)
         self.acknowledged = notes[-1].id
         RELAY_PUBLISHED.labels(service).inc(len(notes))
-        await asyncio.to_thread(self._save, self.acknowledged)
+        await self._save(self.acknowledged)
         now = time.monotonic()
         if now - self._lag_measured >= LAG_INTERVAL_SECONDS:  # a gauge: once a second is enough
             self._lag_measured = now
@@ -310,12 +337,24 @@ class _Relay:
         """How long to wait before looking for new events again."""
         return self._idle
 
-    def _save(self, notification_id: int) -> None:
-        assert self._position is not None
-        if self._conn is None or self._conn.closed:
-            self._conn = _connect(self.dsn)
-        self._position.save(self._conn, notification_id)
+    async def _save(self, notification_id: int) -> None:
+        await self.lease.run(lambda conn: self._position.save(conn, notification_id))
         self._saved = notification_id
+
+    def measure_lag(self, conn: psycopg.Connection[Any]) -> None:
+        """While waiting for the lease: the lag the holder leaves (stored events past the recorded position), so that
+        the standby reports it too and a lag alert does not go quiet with a dead holder's metrics."""
+        try:
+            recorded = self._position.load(conn)
+        except psycopg.errors.UndefinedTable:
+            return  # no relay has started yet
+        max_id = self.app.recorder.max_notification_id()
+        RELAY_LAG.labels(self.app.service).set(max(0, (max_id or 0) - recorded))
+
+    async def step_down(self) -> None:
+        """The lease is lost: drop the producer and forget the position (the next holder's may be further on)."""
+        await self.drop_producer()
+        self.acknowledged = self._saved = None
 
     async def _started_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -333,13 +372,6 @@ class _Relay:
         producer, self._producer = self._producer, None
         if producer is not None:
             await _stop_quietly(producer)
-
-    def drop_connection(self) -> None:
-        """Forget the position connection; the next save opens a new one."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
 
 
 async def _publish(envelopes: Envelopes, producer: AIOKafkaProducer, topic: str, notes: Sequence[Notification]) -> None:
@@ -366,7 +398,3 @@ async def _stop_quietly(producer: AIOKafkaProducer) -> None:
         await asyncio.wait_for(producer.stop(), PRODUCER_STOP_TIMEOUT)
     except (KafkaError, TimeoutError) as exc:
         log.warning("Kafka producer did not stop cleanly: %s: %s", type(exc).__name__, exc)
-
-
-def _connect(dsn: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(dsn, autocommit=True, connect_timeout=5)

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
 
 from ybj_kernel.audit import merkle
+from ybj_kernel.metrics import CHECKPOINT_SIGNED
 from ybj_kernel.sm2 import SM2Key, sign, verify
 
 Leaf = tuple[str, int, bytes]  # stream id, its latest version, that event's digest
+Seen = TypeVar("Seen", bound="Checkpoint | None")
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,13 @@ def take_checkpoint(conn: psycopg.Connection[Any], schema: str, table: str, key:
         f"INSERT INTO {schema}.audit_checkpoints (notification_id, body) VALUES (%s, %s)",
         (notification_id, orjson.dumps(cp.to_json()).decode()),
     )
+    return noted(cp)
+
+
+def noted(cp: Seen) -> Seen:
+    """Report a checkpoint's signing time as ybj_checkpoint_last_signed_timestamp_seconds{service}; return it."""
+    if cp is not None:
+        CHECKPOINT_SIGNED.labels(cp.service).set(datetime.fromisoformat(cp.time).timestamp())
     return cp
 
 

@@ -1,20 +1,21 @@
-"""`ybj audit …` and `ybj readmodels verify`: the auditors' command line."""
+"""`ybj audit …`: the auditors' command line (`ybj readmodels verify` is in ybj_kernel/ops/commands.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
+import logging
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
+from ybj_kernel.ops.commands import NOT_DONE, find_platform
 from ybj_kernel.settings import DOMAIN_SERVICES, Settings
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `audit` and `readmodels` to the `ybj` command line."""
+    """Add `audit` to the `ybj` command line."""
     audit = sub.add_parser("audit", help="tamper-evident history: verify stores, build and check audit packages")
     cmds = audit.add_subparsers(dest="audit_command", required=True)
     verify = cmds.add_parser("verify", help="check every hash chain (and the newest checkpoint) of the event stores")
@@ -31,20 +32,16 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     cp.add_argument("--service", choices=DOMAIN_SERVICES)
     loop = cmds.add_parser("checkpointer", help="run the checkpointer (sign and publish at an interval)")
     loop.add_argument("--interval", type=float, help="seconds between checkpoints (example default: 60)")
-    models = sub.add_parser("readmodels", help="read models")
-    models_cmds = models.add_subparsers(dest="readmodels_command", required=True)
-    models_cmds.add_parser("verify", help="rebuild into a shadow schema and compare with the live read models")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run an `audit` or `readmodels` command; return the exit status."""
-    if args.command == "readmodels":
-        # The query service's code, loaded by name: the kernel does not depend on a service (import contract).
-        verify_readmodels = importlib.import_module("ybj_query.shadow").verify_readmodels
-        return int(verify_readmodels(Settings()))
+    """Run an `audit` command; return the exit status."""
     if args.audit_command == "verify-package":
         return _verify_package(args)  # before anything that reads settings or connects
-    settings = Settings()
+    located = find_platform(f"audit {args.audit_command}", sys.stderr)
+    if located is None:
+        return NOT_DONE
+    settings = located.settings
     services = [args.service] if getattr(args, "service", None) else list(DOMAIN_SERVICES)
     if args.audit_command == "verify":
         return _verify(settings, services, args.case)
@@ -70,23 +67,27 @@ def _verify_package(args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, services: list[str], case: str | None) -> int:
+    """Each service's store on its own database (`pg_dsn_for`), then the access log of every database that has one."""
     import psycopg
 
     from ybj_kernel.audit.store import verify_service
 
     ok = True
-    with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
-        for schema in services:
+    for schema in services:
+        with psycopg.connect(settings.pg_dsn_for(schema), autocommit=True) as conn:
             report = verify_service(conn, schema, [case] if case else None)
-            if report.broken is not None:
-                print(f"FAIL {schema}: first broken link after {report.checked} events: {report.broken}")
-                ok = False
-                continue
-            failed = report.checkpoint.startswith("FAILED")
-            print(f"{'FAIL' if failed else 'ok  '} {schema}: {report.checked} events chained; {report.checkpoint}")
-            ok = ok and not failed
-        if case is None:
-            ok = _verify_access_log(conn) and ok
+        if report.broken is not None:
+            print(f"FAIL {schema}: first broken link after {report.checked} events: {report.broken}")
+            ok = False
+            continue
+        failed = report.checkpoint.startswith("FAILED")
+        print(f"{'FAIL' if failed else 'ok  '} {schema}: {report.checked} events chained; {report.checkpoint}")
+        ok = ok and not failed
+    if case is None:
+        # The query service and each domain service keep their readers' access log in their own database.
+        for dsn in dict.fromkeys(settings.pg_dsn_for(s) for s in ("query", *services)):
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                ok = _verify_access_log(conn) and ok
     return 0 if ok else 1
 
 
@@ -94,6 +95,9 @@ def _verify_access_log(conn: Any) -> bool:
     from ybj_kernel.audit import access_log
     from ybj_kernel.audit.chain import StreamChecker
 
+    found = conn.execute("SELECT to_regclass(%s)", (access_log.TABLE,)).fetchone()
+    if found is None or found[0] is None:
+        return True  # this database keeps no access log
     checker = StreamChecker()
     for row in access_log.rows(conn):
         if (broken := checker.check(row)) is not None:
@@ -107,14 +111,21 @@ def _package(settings: Settings, case_id: str, output: Path | None) -> int:
     import psycopg
 
     from ybj_kernel.audit.packaging import audit_package
+    from ybj_kernel.audit.store import find_stream
     from ybj_kernel.auth import platform_sm2_key
-    from ybj_kernel.errors import YbjError
+    from ybj_kernel.errors import NotFound, YbjError
 
     key = platform_sm2_key(settings.run_dir)
     target = output or Path(f"audit-{case_id}.zip")
     try:
-        with psycopg.connect(settings.pg_dsn, autocommit=True) as conn:
-            target.write_bytes(audit_package(conn, case_id, DOMAIN_SERVICES, key))
+        # The case lives in one service's store, on that service's database (`pg_dsn_for`): the first that holds it.
+        for service in DOMAIN_SERVICES:
+            with psycopg.connect(settings.pg_dsn_for(service), autocommit=True) as conn:
+                if find_stream(conn, case_id, [service]) is not None:
+                    target.write_bytes(audit_package(conn, case_id, [service], key))
+                    break
+        else:
+            raise NotFound("CASE_NOT_FOUND", "案件不存在", "no such case", "case_id")
     except YbjError as exc:
         print(f"{exc.code}: {exc.message_en}", file=sys.stderr)
         return 1
@@ -127,7 +138,9 @@ def _checkpoint(settings: Settings, services: list[str]) -> int:
     from ybj_kernel.audit.checkpointer import checkpoint_services, checkpoint_topic, publish
     from ybj_kernel.auth import platform_sm2_key
 
-    made = checkpoint_services(settings.pg_dsn, services, platform_sm2_key(settings.run_dir), force=True)
+    key = platform_sm2_key(settings.run_dir)
+    # Each service's store on its own database (`pg_dsn_for`).
+    made = [cp for s in services for cp in checkpoint_services(settings.pg_dsn_for(s), [s], key, force=True)]
     for cp in made:
         print(f"{cp.service}: root {cp.root} over {cp.count} streams up to notification {cp.notification_id}")
 
@@ -144,7 +157,12 @@ def _checkpointer(settings: Settings, interval: float | None) -> int:
     from ybj_kernel.audit.checkpointer import DEFAULT_INTERVAL_SECONDS, run_checkpointer
     from ybj_kernel.auth import platform_sm2_key
 
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     key = platform_sm2_key(settings.run_dir)
+    if settings.metrics_port is not None:  # a pod (YBJ_METRICS_PORT): its liveness probe and PodMonitor read it
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=settings.http_host)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -159,6 +177,7 @@ def _checkpointer(settings: Settings, interval: float | None) -> int:
             key,
             interval or DEFAULT_INTERVAL_SECONDS,
             stop,
+            dsn_for=settings.pg_dsn_for,
         )
 
     asyncio.run(main())

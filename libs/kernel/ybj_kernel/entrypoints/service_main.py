@@ -22,7 +22,9 @@ from ybj_kernel.adapters.eventstore import (
     eventstore_env,
     tune_event_store_pool,
 )
+from ybj_kernel.adapters.leader_lease import LeaderLease
 from ybj_kernel.adapters.reactor import run_reactor
+from ybj_kernel.adapters.relay import ROLE as RELAY_ROLE
 from ybj_kernel.adapters.relay import run_relay
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.auth import TokenVerifier, ensure_dev_keys, platform_sm2_key
@@ -132,9 +134,11 @@ def serve(app_class: type[CaseApplication], settings: Settings, routers: Sequenc
 
 
 def relay(app_class: type[CaseApplication], settings: Settings) -> None:
-    """Publish the event store's log to Kafka until SIGTERM/SIGINT."""
+    """Publish the event store's log to Kafka until SIGTERM/SIGINT, while this replica holds the relay's lease."""
     app = bootstrap(app_class, settings)
     start_http_server(settings.metrics_port_for(app.service), addr=settings.http_host)
+    # One lease per service's relay, on the service's own database: of its replicas, one publishes.
+    lease = LeaderLease(settings.pg_dsn, app.service, RELAY_ROLE)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -142,7 +146,13 @@ def relay(app_class: type[CaseApplication], settings: Settings) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await run_relay(
-            app, settings.pg_dsn, settings.kafka_bootstrap, settings.topic_prefix, stop, settings.relay_batch_size
+            app,
+            settings.pg_dsn,
+            settings.kafka_bootstrap,
+            settings.topic_prefix,
+            stop,
+            settings.relay_batch_size,
+            lease=lease,
         )
 
     asyncio.run(run())

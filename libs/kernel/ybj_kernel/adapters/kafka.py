@@ -106,7 +106,13 @@ async def _retry_connect(start: object, attempts: int = 30) -> None:
         except KafkaConnectionError:
             if attempt == attempts - 1:
                 raise
-            log.warning("Kafka not reachable yet, retrying")
+            if client_options()["security_protocol"] == "SSL":  # a refused certificate looks the same from here
+                log.warning(
+                    "Kafka not reachable yet, retrying (over TLS: if it stays so, check that the broker trusts "
+                    "YBJ_KAFKA_SSL_CERTFILE's certificate and that YBJ_KAFKA_SSL_CAFILE is the cluster's CA)"
+                )
+            else:
+                log.warning("Kafka not reachable yet, retrying")
             await asyncio.sleep(1)
 
 

@@ -338,6 +338,8 @@ def expected_acls() -> dict[str, set[Acl]]:
         | topic_acls([query.dead_letter], "Describe", "Read", "Write")
         | {("group", retry_group(PREFIX), "literal", "Read")}
         | {("group", reactor_group(PREFIX, s), "literal", "Describe") for s in REACTING}
+        # `ybj audit checkpoint` by hand (runbook YbjCheckpointsNotSigned) publishes what it seals
+        | topic_acls([checkpoint_topic(PREFIX)], "Describe", "Write")
     )
     return expected
 

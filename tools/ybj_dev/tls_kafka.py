@@ -5,6 +5,12 @@ For tests of the platform's TLS settings (YBJ_KAFKA_SECURITY_PROTOCOL=SSL, YBJ_K
 `ybj_dev.infra` is left alone: this one runs from a folder of its own with the same jars, java and
 server.properties template, its client listener and the listener it uses for itself switched to SSL with PEM files
 (ssl.keystore.type=PEM, ssl.truststore.type=PEM), and is killed with its folder at the end (`tls_broker`).
+
+With `authorization`, the broker runs Kafka's own authorizer (KRaft's StandardAuthorizer: no ACL, no access, super
+users aside) and its controller listener is SSL too, so that the broker's requests to its own controller carry its
+certificate's principal; clients are then given certificates of their own names (`users`: CN=<name>, the principal
+`User:CN=<name>` as Strimzi's for a tls KafkaUser), and Kafka's tools (AclCommand) run from the same jars as one of them
+(`client_properties`, `run_tools`).
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import ipaddress
 import os
 import shutil
 import string
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -39,6 +47,15 @@ VALID_FOR = datetime.timedelta(days=2)
 CLOCK_SKEW = datetime.timedelta(hours=1)
 CLIENT_NAME = "ybj-enrollment"  # a Strimzi KafkaUser's certificate has CN=<user name>
 LOG_TAIL_LINES = 40
+BROKER_NAME = "ybj-test-kafka"  # the broker certificate's CN: its principal on its own listeners
+ADMIN_NAME = "ybj-test-admin"  # a super user's certificate name, for setting a broker with an authorizer up
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"  # KRaft's ACL authorizer
+AUTHORIZER_LOGGER = "kafka.authorizer.logger"  # logs each denial at INFO: "Principal = User:CN=... is Denied ..."
+ACL_COMMAND = "org.apache.kafka.tools.AclCommand"  # kafka-acls.sh's main class in Kafka 4
+TOOL_HEAP = "-Xmx128m"
+TOOL_FLAGS = ("-XX:TieredStopAtLevel=1", "-Xss1m")  # a tool lives seconds: the quick compiler only
+TOOL_TIMEOUT = 60.0
+TOOL_WORKERS = 2
 
 
 # ---------------------------------------------------------------- certificates
@@ -169,6 +186,7 @@ class TlsFiles:
     client: ClientFiles  # signed by the cluster CA
     stranger: ClientFiles  # signed by another CA, which the broker does not trust
     stranger_ca: Path  # that other CA: a client trusting only it does not trust the broker
+    users: Mapping[str, ClientFiles] = field(default_factory=dict)  # by name: CN=<name>, signed by the cluster CA
 
 
 def _write(path: Path, data: bytes, private: bool = False) -> Path:
@@ -184,13 +202,14 @@ def _client_files(folder: Path, stem: str, issued: Issued) -> ClientFiles:
     )
 
 
-def write_tls_files(folder: Path, client_name: str = CLIENT_NAME) -> TlsFiles:
+def write_tls_files(folder: Path, client_name: str = CLIENT_NAME, users: Sequence[str] = ()) -> TlsFiles:
     """Make a cluster CA, a broker certificate for 127.0.0.1 and localhost, a client certificate the CA signed and
-    one another CA signed; write them as PEM files into `folder` (keys readable by the owner only)."""
+    one another CA signed, and one the CA signed for each of `users` (subject CN=<name> only, as Strimzi issues a
+    KafkaUser's); write them as PEM files into `folder` (keys readable by the owner only)."""
     folder.mkdir(parents=True, exist_ok=True)
     cluster_ca = new_authority("ybj-test-cluster-ca")
     other_ca = new_authority("ybj-test-other-ca")
-    server = issue(cluster_ca, "ybj-test-kafka", hosts=SERVER_NAMES, server=True)
+    server = issue(cluster_ca, BROKER_NAME, hosts=SERVER_NAMES, server=True)
     keystore = server.key_pem() + server.certificate_pem() + cluster_ca.certificate_pem()
     return TlsFiles(
         ca=_write(folder / "ca.crt", cluster_ca.certificate_pem()),
@@ -198,7 +217,33 @@ def write_tls_files(folder: Path, client_name: str = CLIENT_NAME) -> TlsFiles:
         client=_client_files(folder, "client", issue(cluster_ca, client_name)),
         stranger=_client_files(folder, "stranger", issue(other_ca, client_name)),
         stranger_ca=_write(folder / "other-ca.crt", other_ca.certificate_pem()),
+        users={name: _client_files(folder, f"user-{name}", issue(cluster_ca, name)) for name in users},
     )
+
+
+def principal(common_name: str) -> str:
+    """The principal Kafka's default ssl.principal.mapping.rules give a client whose certificate's subject is
+    CN=<common_name> only (the subject's distinguished name, `User:` before it); Strimzi's for a tls KafkaUser."""
+    return f"User:CN={common_name}"
+
+
+def client_properties(files: TlsFiles, user: str) -> Path:
+    """A Java client's configuration (a Kafka tool's --command-config) connecting as `user` (one of `files.users`):
+    SSL, its key and certificate in one PEM key store, the cluster CA as the PEM trust store; written beside them."""
+    client = files.users[user]
+    folder = files.ca.parent
+    keystore = _write(
+        folder / f"user-{user}-keystore.pem", client.keyfile.read_bytes() + client.certfile.read_bytes(), private=True
+    )
+    lines = [
+        "security.protocol=SSL",
+        "ssl.keystore.type=PEM",
+        f"ssl.keystore.location={keystore}",
+        "ssl.truststore.type=PEM",
+        f"ssl.truststore.location={files.ca}",
+        "",
+    ]
+    return _write(folder / f"user-{user}.properties", "\n".join(lines).encode(), private=True)
 
 
 # ---------------------------------------------------------------- the broker
@@ -211,13 +256,39 @@ OVERRIDDEN = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Authorization:
+    """Kafka's own authorizer on the broker: `super_users` (certificate names; the broker's own is always one) may do
+    anything, everyone else only what an ACL allows (allow.everyone.if.no.acl.found=false)."""
+
+    super_users: Sequence[str] = (ADMIN_NAME,)
+
+    def properties(self) -> list[str]:
+        """The broker settings."""
+        names = dict.fromkeys([BROKER_NAME, *self.super_users])
+        return [
+            "# Kafka's authorizer (ybj_dev.tls_kafka.Authorization): what no ACL allows is denied, super users aside.",
+            f"authorizer.class.name={AUTHORIZER}",
+            f"super.users={';'.join(principal(name) for name in names)}",
+            "allow.everyone.if.no.acl.found=false",
+        ]
+
+
 def tls_properties(
-    template: str, values: Mapping[str, object], port: int, controller_port: int, files: TlsFiles
+    template: str,
+    values: Mapping[str, object],
+    port: int,
+    controller_port: int,
+    files: TlsFiles,
+    authorization: Authorization | None = None,
 ) -> str:
     """The shared broker's server.properties template filled in with `values`, with its PLAINTEXT listener replaced
-    by an SSL one that requires a client certificate signed by the CA (key and trust stores as PEM files)."""
+    by an SSL one that requires a client certificate signed by the CA (key and trust stores as PEM files). With
+    `authorization`, the controller listener is SSL too (the broker's requests to its controller are authorized as
+    its own certificate's principal, a super user) and the authorizer is on."""
     rendered = string.Template(template).substitute(values)
     kept = [line for line in rendered.splitlines() if line.partition("=")[0].strip() not in OVERRIDDEN]
+    controller_protocol = "PLAINTEXT" if authorization is None else "SSL"
     return "\n".join(
         [
             *kept,
@@ -226,12 +297,13 @@ def tls_properties(
             f"listeners=SSL://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
             f"advertised.listeners=SSL://{HOST}:{port}",
             "inter.broker.listener.name=SSL",
-            "listener.security.protocol.map=SSL:SSL,CONTROLLER:PLAINTEXT",
+            f"listener.security.protocol.map=SSL:SSL,CONTROLLER:{controller_protocol}",
             "ssl.client.auth=required",
             "ssl.keystore.type=PEM",
             f"ssl.keystore.location={files.server_keystore}",
             "ssl.truststore.type=PEM",
             f"ssl.truststore.location={files.ca}",
+            *(authorization.properties() if authorization is not None else []),
             "",
         ]
     )
@@ -274,6 +346,26 @@ def _with_heap(argv: list[str], heap: str) -> list[str]:
     return [heap if arg == infra.KAFKA_HEAP else arg for arg in argv]
 
 
+LOG4J_OPTION = "-Dlog4j2.configurationFile="
+
+
+def _with_log4j(argv: list[str], configuration: Path) -> list[str]:
+    """A Kafka java command line with its log4j2 configuration replaced by `configuration`."""
+    return [f"{LOG4J_OPTION}{configuration}" if arg.startswith(LOG4J_OPTION) else arg for arg in argv]
+
+
+def _log4j_logging_denials(folder: Path) -> Path:
+    """The shared broker's log4j2 configuration with the authorizer's logger at INFO (each denial, with the
+    principal), written into `folder`."""
+    shared = (infra.repo_root() / "infra" / "kafka" / "log4j2.xml").read_text()
+    quiet = f'<Logger name="{AUTHORIZER_LOGGER}" level="WARN"/>'
+    if quiet not in shared:
+        raise infra.InfraError(f"infra/kafka/log4j2.xml no longer sets {AUTHORIZER_LOGGER} as expected: {quiet}")
+    target = folder / "log4j2.xml"
+    target.write_text(shared.replace(quiet, f'<Logger name="{AUTHORIZER_LOGGER}" level="INFO"/>'))
+    return target
+
+
 def _wait_started(folder: Path, pid: int, port: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     log = _log(folder)
@@ -288,11 +380,19 @@ def _wait_started(folder: Path, pid: int, port: int, timeout: float) -> None:
 
 
 def start_tls_broker(
-    folder: Path, port: int, controller_port: int, *, files: TlsFiles | None = None, timeout: float = START_TIMEOUT
+    folder: Path,
+    port: int,
+    controller_port: int,
+    *,
+    files: TlsFiles | None = None,
+    timeout: float = START_TIMEOUT,
+    authorization: Authorization | None = None,
+    users: Sequence[str] = (),
 ) -> TlsBroker:
     """Start a single-node KRaft broker in `folder` with only an SSL listener (on `port`) for clients, and return it
     once it serves. `folder` is laid out as a run folder of `ybj_dev.infra` whose kafka-libs link to the shared jars,
-    so that infra's own java command line and storage format serve it; certificates are made unless given."""
+    so that infra's own java command line and storage format serve it; certificates are made unless given (with one
+    for each of `users`). With `authorization`, Kafka's authorizer is on and logs each denial."""
     for taken in (port, controller_port):
         if infra.port_open(HOST, taken):
             raise infra.InfraError(f"{HOST}:{taken} is taken: choose other ports for the TLS broker")
@@ -302,7 +402,7 @@ def start_tls_broker(
     libs = infra.kafka_libs(folder)
     if not libs.exists():
         libs.symlink_to(jars.resolve(), target_is_directory=True)
-    files = files or write_tls_files(folder / "tls")
+    files = files or write_tls_files(folder / "tls", users=users)
     state = infra.kafka_dir(folder)
     state.mkdir(parents=True, exist_ok=True)
     values = {
@@ -315,10 +415,12 @@ def start_tls_broker(
     }
     template = (infra.repo_root() / "infra" / "kafka" / "server.properties.template").read_text()
     properties = state / "server.properties"
-    properties.write_text(tls_properties(template, values, port, controller_port, files))
+    properties.write_text(tls_properties(template, values, port, controller_port, files, authorization))
     (state / "cluster.id").write_text(new_cluster_id() + "\n")  # read by format_kafka_storage
     infra.format_kafka_storage(folder, properties)
     argv = _with_heap(infra._kafka_java(folder, infra.KAFKA_MAIN, str(properties)), HEAP)
+    if authorization is not None:
+        argv = _with_log4j(argv, _log4j_logging_denials(state))
     pid = spawn_detached(argv, {**os.environ, "LC_ALL": "C.UTF-8"}, _log(folder), state)
     try:
         _wait_started(folder, pid, port, timeout)
@@ -329,14 +431,59 @@ def start_tls_broker(
 
 
 @contextlib.contextmanager
-def tls_broker(folder: Path, port: int, controller_port: int) -> Iterator[TlsBroker]:
+def tls_broker(
+    folder: Path,
+    port: int,
+    controller_port: int,
+    *,
+    authorization: Authorization | None = None,
+    users: Sequence[str] = (),
+) -> Iterator[TlsBroker]:
     """A TLS broker for the duration of a `with` block: killed (SIGKILL, its whole process group) and its folder
     removed afterwards, whatever happened."""
     broker = None
     try:
-        broker = start_tls_broker(folder, port, controller_port)
+        broker = start_tls_broker(folder, port, controller_port, authorization=authorization, users=users)
         yield broker
     finally:
         if broker is not None:
             kill_group(broker.pid)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- Kafka's tools
+
+
+def tool_command(broker: TlsBroker, main: str, *args: str) -> list[str]:
+    """The java command line of a Kafka tool (a main class of the broker's jars, e.g. ACL_COMMAND): a small heap,
+    the quick compiler only."""
+    argv = _with_heap(infra._kafka_java(broker.folder, main, *args), TOOL_HEAP)
+    at = argv.index(TOOL_HEAP) + 1
+    return [*argv[:at], *TOOL_FLAGS, *argv[at:]]
+
+
+def _run_tool(argv: list[str], timeout: float) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise infra.InfraError(f"{' '.join(argv[-12:])}: no answer in {timeout:.0f} s") from exc
+    if done.returncode != 0 or "Error while executing" in done.stdout:
+        raise infra.InfraError(
+            f"{' '.join(argv[-12:])} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}".strip()
+        )
+    return done.stdout
+
+
+def run_tools(
+    broker: TlsBroker,
+    main: str,
+    arguments: Sequence[Sequence[str]],
+    *,
+    workers: int = TOOL_WORKERS,
+    timeout: float = TOOL_TIMEOUT,
+) -> list[str]:
+    """Run a Kafka tool once per list of `arguments`, `workers` at a time (each is a JVM of its own); return their
+    outputs in order, or raise InfraError with the output of one that failed (or printed Kafka's error line)."""
+    commands = [tool_command(broker, main, *args) for args in arguments]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(lambda argv: _run_tool(argv, timeout), commands))

@@ -59,10 +59,30 @@ async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 
         missing = [NewTopic(n, partitions, 1, topic_configs={"retention.ms": "-1"}) for n in names if n not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
+                response = await admin.create_topics(missing)
+                _check_created(response.topic_errors)
         await _until_served(admin, names)
     finally:
         await admin.close()
+
+
+class TopicsNotCreated(RuntimeError):
+    """Topics this process needs do not exist and it may not create them (on a cluster, the KafkaTopics are not
+    applied yet, or this client's user may not create topics: as it should not)."""
+
+
+def _check_created(topic_errors: Iterable[tuple[Any, ...]]) -> None:
+    """Raise TopicsNotCreated for the topics the broker refused to create (made meanwhile by another is fine)."""
+    refused = [
+        f"{error[0]} ({error[2] if len(error) > 2 and error[2] else f'error {error[1]}'})"
+        for error in topic_errors
+        if error[1] not in (0, TopicAlreadyExistsError.errno)
+    ]
+    if refused:
+        raise TopicsNotCreated(
+            f"topics missing and not created: {', '.join(refused)}. On Kubernetes, apply their KafkaTopics "
+            "(deploy/k8s/operators/kafka/topics.yaml); this process's user may not create topics."
+        )
 
 
 async def _until_served(admin: AIOKafkaAdminClient, names: list[str]) -> None:

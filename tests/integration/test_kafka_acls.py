@@ -73,6 +73,7 @@ from ybj_kernel.adapters.kafka import (
     partitions_of,
     stop_consumer,
 )
+from ybj_kernel.adapters.reactor import reactor_group
 from ybj_kernel.audit.checkpoint import Checkpoint
 from ybj_kernel.audit.checkpointer import checkpoint_topic, publish
 from ybj_kernel.envelope import topic_for
@@ -556,13 +557,13 @@ async def test_a_reactor_consumes_its_subscription_in_its_group_only(
         async with asyncio.timeout(STEP_SECONDS):
             await reactor.run_reactor(app, cluster.broker.bootstrap, PREFIX, stop)  # type: ignore[arg-type]
     assert batches, "the reactor read nothing"
-    assert built["group"] == services.reactor_group(PREFIX, service)
+    assert built["group"] == reactor_group(PREFIX, service)
     with acting_as(cluster.broker, "ops"):
         async with asyncio.timeout(STEP_SECONDS):
             committed = await offsets.committed(cluster.broker.bootstrap, built["group"])
     assert committed, "the reactor committed nothing"
     assert {tp.topic for tp in committed} <= set(built["topics"])
-    other = services.reactor_group(PREFIX, _next(services.REACTING_SERVICES, service))
+    other = reactor_group(PREFIX, _next(services.REACTING_SERVICES, service))
     with acting_as(cluster.broker, user):
         async with asyncio.timeout(STEP_SECONDS):
             await _refused_in_group(built["topics"], other)

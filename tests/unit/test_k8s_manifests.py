@@ -32,9 +32,10 @@ from ybj_dev.k8s_crd_schemas import SOURCES
 from ybj_dev.k8s_validation import ManifestValidator
 from ybj_kernel.adapters import reactor
 from ybj_kernel.adapters.kafka import PARTITIONS
+from ybj_kernel.adapters.reactor import reactor_group
 from ybj_kernel.audit.checkpointer import checkpoint_topic
 from ybj_kernel.envelope import topic_for
-from ybj_kernel.ops.services import application_class, reactor_group
+from ybj_kernel.ops.services import application_class
 from ybj_kernel.settings import DOMAIN_SERVICES, Settings
 from ybj_query.__main__ import projector_for
 from ybj_query.ops.deadletters import retry_group
@@ -330,7 +331,7 @@ def expected_acls() -> dict[str, set[Acl]]:
     )
     for service in REACTING:
         topics, group = reactor_subscription(service)
-        assert group == reactor_group(PREFIX, service), "ybj_kernel.ops.services.reactor_group names another group"
+        assert group == reactor_group(PREFIX, service), "run_reactor joins another group than reactor_group names"
         expected[f"{service}-reactor"] = topic_acls(topics, "Describe", "Read") | {("group", group, "literal", "Read")}
     expected["audit-checkpointer"] = topic_acls([checkpoint_topic(PREFIX)], "Describe", "Write")
     expected["ops"] = (

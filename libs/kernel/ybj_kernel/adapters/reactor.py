@@ -68,6 +68,11 @@ def react_to(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) 
     return outcomes
 
 
+def reactor_group(prefix: str, service: str) -> str:
+    """The Kafka consumer group of a service's reactor (its KafkaUser may read in it; `ybj lag` reads its offsets)."""
+    return f"{prefix}-{service}-reactions"
+
+
 async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: asyncio.Event) -> None:
     """Consume until `stop` is set (group `<prefix>-<service>-reactions`, from the earliest offset)."""
     topics = reaction_topics(app, prefix)
@@ -77,7 +82,7 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,
-        group_id=f"{prefix}-{app.service}-reactions",
+        group_id=reactor_group(prefix, app.service),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         **client_options(),

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 from aiokafka import TopicPartition
 
+from ybj_kernel.adapters.reactor import reactor_group
 from ybj_kernel.audit.store import events_table
 from ybj_kernel.envelope import topic_for
 from ybj_kernel.ops import offsets, services
@@ -165,7 +166,7 @@ async def consumer_lags(settings: Settings, report: LagReport) -> None:
     for service in services.REACTING_SERVICES:
         name = services.reactor_name(service)
         try:
-            group = services.reactor_group(settings.topic_prefix, service)
+            group = reactor_group(settings.topic_prefix, service)
             done = await offsets.committed(settings.kafka_bootstrap, group)
             topics = services.reactor_topics(service, settings.topic_prefix)
             report.consumers += await _partition_lags(settings, name, topics, done)

@@ -43,11 +43,6 @@ def reactor_name(service: str) -> str:
     return f"{service}-reactor"
 
 
-def reactor_group(prefix: str, service: str) -> str:
-    """The Kafka consumer group of a service's reactor (as ybj_kernel/adapters/reactor.py `run_reactor` names it)."""
-    return f"{prefix}-{service}-reactions"
-
-
 def reactor_topics(service: str, prefix: str) -> list[str]:
     """The topics a service's reactor reads (read off its application class: no database needed)."""
     return sorted({topic_for(prefix, r.service) for r in application_class(service).reactions})

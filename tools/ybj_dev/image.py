@@ -90,12 +90,13 @@ def default_tag(version: str) -> str:
 
 def choose_builder(probes: Iterable[Probe]) -> Probe:
     """The first usable builder, else ImageError naming every one looked for and why it did not count."""
-    probes = list(probes)
-    for probe in probes:
+    seen: list[Probe] = []
+    for probe in probes:  # probed one at a time: the first that works is used, the rest are not asked
         if probe.usable:
             return probe
-    looked = "; ".join(p.describe() for p in probes)
-    raise ImageError(f"no OCI image builder is usable here (looked for {', '.join(p.name for p in probes)}): {looked}")
+        seen.append(probe)
+    looked = "; ".join(p.describe() for p in seen)
+    raise ImageError(f"no OCI image builder is usable here (looked for {', '.join(p.name for p in seen)}): {looked}")
 
 
 def build_command(builder: Probe, containerfile: Path, tag: str, version: str, context: Path) -> list[str]:

@@ -295,7 +295,7 @@ class Projector:
         except _Unprojectable as exc:
             # One message breaks the read models (a value PostgreSQL refuses, an impossible step): apply the
             # batch again one message at a time, so that only that one goes to the dead-letter topic.
-            log.warning("a message cannot be projected (%s); applying its batch one by one", _reason(exc.error))
+            log.warning("a message cannot be projected (%s); applying its batch one by one", reason(exc.error))
             return await self._in_transaction(batches, isolate=True)
 
     async def _in_transaction(
@@ -333,7 +333,7 @@ class Projector:
                 try:
                     decoded.append((tp.topic, record, check_envelope(orjson.loads(record.value or b""))))
                 except UNDECODABLE as exc:
-                    outcome.poison.append((record, _reason(exc), type(exc).__name__))
+                    outcome.poison.append((record, reason(exc), type(exc).__name__))
             Positions.save(conn, tp, expected)
         if isolate:
             self._apply_one_by_one(conn, decoded, outcome)
@@ -357,7 +357,7 @@ class Projector:
                     if project(conn, envelope):
                         outcome.applied[topic] += 1
             except UNPROJECTABLE as exc:
-                outcome.poison.append((record, _reason(exc), type(exc).__name__))
+                outcome.poison.append((record, reason(exc), type(exc).__name__))
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
@@ -443,7 +443,7 @@ def _lanes(
     return [lane for lane in lanes if lane]
 
 
-def _reason(error: Exception) -> str:
+def reason(error: BaseException) -> str:
     """A dead letter's `reason` header: the error in one line (no SQL, no parameters: they may hold personal data)."""
     cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
     first_line = (str(cause).strip().splitlines() or [""])[0]
@@ -482,7 +482,7 @@ def _name_search_index(conn: Connection, schema: str) -> None:
         )
     except exc.DBAPIError as error:
         savepoint.rollback()
-        log.warning("no trigram index for name searches (%s); they scan instead", _reason(error))
+        log.warning("no trigram index for name searches (%s); they scan instead", reason(error))
     else:
         savepoint.commit()
 

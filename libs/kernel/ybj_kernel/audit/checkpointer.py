@@ -136,12 +136,15 @@ async def _checkpoint_while_leading(
     topic = checkpoint_topic(prefix)
     backoff = Backoff()
     pending: list[Checkpoint] = []
+    topic_ready = False  # checked once per leadership, not at every checkpoint
     while not stop.is_set():
         try:
             if not pending:
                 pending = await stores.sign(lease)
             if pending:
-                await ensure_topics(bootstrap, [topic])
+                if not topic_ready:
+                    await ensure_topics(bootstrap, [topic])
+                    topic_ready = True
                 await publish(bootstrap, topic, pending)
                 log.info("checkpointed %s", ", ".join(f"{c.service}@{c.notification_id}" for c in pending))
                 pending = []

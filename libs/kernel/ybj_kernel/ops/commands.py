@@ -18,7 +18,7 @@ import orjson
 from aiokafka import TopicPartition
 
 from ybj_kernel.envelope import topic_for
-from ybj_kernel.ops import lag, offsets, services
+from ybj_kernel.ops import offsets, services
 from ybj_kernel.ops.locate import Located, PlatformNotFound, locate, masked
 from ybj_kernel.settings import DOMAIN_SERVICES, Settings
 
@@ -180,6 +180,8 @@ def _rebuild(settings: Settings, yes: bool, err: TextIO, ask: Ask | None) -> int
 
 
 def _lag(settings: Settings, as_json: bool, out: TextIO) -> int:
+    from ybj_kernel.ops import lag  # the case engine it loads is for `ybj lag` only: other commands start sooner
+
     report = lag.measure(settings)
     if as_json:
         out.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")

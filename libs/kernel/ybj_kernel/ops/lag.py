@@ -19,6 +19,7 @@ import psycopg
 from aiokafka import TopicPartition
 
 from ybj_kernel.adapters.reactor import reactor_group
+from ybj_kernel.adapters.relay import RelayPosition
 from ybj_kernel.audit.store import events_table
 from ybj_kernel.envelope import topic_for
 from ybj_kernel.ops import offsets, services
@@ -130,17 +131,14 @@ def relay_lag(settings: Settings, service: str) -> RelayLag:
             if table is None:
                 return RelayLag(service, error=f"no event store in schema {service} of {masked(dsn)}")
             stored = conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {service}.{table}").fetchone()
-            exists = conn.execute("SELECT to_regclass(%s)", (f"{service}.relay_positions",)).fetchone()
-            published = None
-            if exists is not None and exists[0] is not None:
-                row = conn.execute(
-                    f"SELECT notification_id FROM {service}.relay_positions WHERE service = %s", (service,)
-                ).fetchone()
-                published = int(row[0]) if row else None
+            try:
+                published = RelayPosition(service).load(conn)
+            except psycopg.errors.UndefinedTable:
+                published = 0  # no relay has started yet
     except psycopg.Error as exc:
         return RelayLag(service, error=f"cannot read {masked(dsn)}: {type(exc).__name__}: {_first_line(exc)}")
     # A relay that never ran has no position: nothing of the store is published.
-    return RelayLag(service, stored=int(stored[0]) if stored else 0, published=published or 0)
+    return RelayLag(service, stored=int(stored[0]) if stored else 0, published=published)
 
 
 async def _partition_lags(

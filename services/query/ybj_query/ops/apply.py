@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 from aiokafka import TopicPartition
-from sqlalchemy import Connection, exc, select
+from sqlalchemy import Connection, select
 
-from ybj_query.consumer import UNDECODABLE, UNPROJECTABLE
+from ybj_query.consumer import UNDECODABLE, UNPROJECTABLE, reason
 from ybj_query.models import cases, history, positions, registry_entries, registry_history
 from ybj_query.projection import check_envelope, project
 from ybj_query.registry_projection import is_registry_envelope
@@ -46,13 +46,6 @@ class Applied:
     subject: str = "-"
     version: int | None = None
     detail: str = ""
-
-
-def reason_of(error: BaseException) -> str:
-    """The error in one line, as the projector writes a dead letter's `reason` (no SQL, no parameters)."""
-    cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
-    first_line = (str(cause).strip().splitlines() or [""])[0]
-    return f"{type(error).__name__}: {first_line}"[:500]
 
 
 def subject_of(envelope: dict[str, Any]) -> tuple[str, int]:
@@ -106,7 +99,7 @@ def apply_message(conn: Connection, value: bytes | None, key: bytes | None = Non
         envelope = check_envelope(orjson.loads(value or b""))
     except UNDECODABLE as error:
         subject, version = hint(value, key)
-        return Applied(Result.FAILED, subject, version, reason_of(error))
+        return Applied(Result.FAILED, subject, version, reason(error))
     subject, version = subject_of(envelope)
     held = standing(conn, envelope)
     if version <= held:
@@ -122,7 +115,7 @@ def apply_message(conn: Connection, value: bytes | None, key: bytes | None = Non
         with conn.begin_nested():
             applied = project(conn, envelope)
     except UNPROJECTABLE as error:
-        return Applied(Result.FAILED, subject, version, reason_of(error))
+        return Applied(Result.FAILED, subject, version, reason(error))
     return Applied(Result.APPLIED if applied else Result.ALREADY, subject, version)
 
 

@@ -32,8 +32,11 @@ READER = ("sbx-aud-01", "auditor", "520000")
 # After these items the bureau approves the case the item opened (it waits at a review), so that the items acting on
 # it later find it decided: 备案 (20, 26, 28, 30) before 变更/取消备案, 慢特病认定 (32, 38) before 变更医院 and 年审.
 APPROVED_AFTER = frozenset({20, 26, 28, 30, 32, 38})
-# Answers that only mean the read side has not caught up with a command yet: the call is repeated for a while.
-NOT_YET = frozenset({"ACCEPTANCE_NO_NOT_FOUND", "ENTRY_NOT_FOUND", "PERSON_NOT_MATCHED", "VERSION_CONFLICT"})
+# Answers that only mean the read side has not caught up with a command yet: the call is repeated for a while. An
+# item acting on a case takes its version from the read side, so right after an earlier step (变更 then 取消) the engine
+# may answer STALE_VERSION ("请刷新后重试"), which a channel retries (the code the engine gives; this list had a name no
+# part of the platform uses).
+NOT_YET = frozenset({"ACCEPTANCE_NO_NOT_FOUND", "ENTRY_NOT_FOUND", "PERSON_NOT_MATCHED", "STALE_VERSION"})
 
 
 def in_order(served: Mapping[int, Any]) -> list[int]:

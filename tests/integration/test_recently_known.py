@@ -4,7 +4,6 @@ Neither can be wrong when another process wrote in between: the chain stays whol
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -13,9 +12,8 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from ybj_dev import infra
+from tests.integration.enrollment_store import enrollment_app, fresh_database
 from ybj_enrollment.application import EnrollmentApplication
-from ybj_kernel.adapters.eventstore import eventstore_env
 from ybj_kernel.audit.chain import StoredRow, first_broken
 from ybj_kernel.domain.engine import Actor, Command
 from ybj_kernel.errors import Conflict
@@ -28,20 +26,12 @@ UNIT = {"emp_no": "1", "emp_name": "社区", "admdvs": "520115"}
 
 @pytest.fixture
 def dsn(infrastructure: dict[str, str]) -> Iterator[str]:
-    database = f"ybj_digests_{uuid.uuid4().hex[:8]}"
-    dsn = infra.create_database(infrastructure["YBJ_PG_DSN"], database)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA enrollment")
-    try:
+    with fresh_database(infrastructure["YBJ_PG_DSN"], "digests") as dsn:
         yield dsn
-    finally:
-        infra.drop_database(infrastructure["YBJ_PG_DSN"], database)
 
 
 def _app(dsn: str) -> EnrollmentApplication:
-    return EnrollmentApplication(
-        EnrollmentApplication.default_definitions(), lambda *_: "n", env=eventstore_env(dsn, "enrollment")
-    )
+    return enrollment_app(dsn)
 
 
 def _rows(dsn: str) -> list[StoredRow]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,11 +108,16 @@ class Positions:
         return {TopicPartition(r.topic, r.partition): int(r.next_offset) for r in rows}
 
     @staticmethod
-    def save(conn: Connection, tp: TopicPartition, next_offset: int) -> None:
-        """Record that every message before `next_offset` is applied."""
-        stmt = pg_insert(positions).values(topic=tp.topic, partition=tp.partition, next_offset=next_offset)
+    def save(conn: Connection, next_offsets: Mapping[TopicPartition, int]) -> None:
+        """Record, per partition, that every message before its next offset is applied (one statement for all)."""
+        if not next_offsets:
+            return
+        rows = [{"topic": tp.topic, "partition": tp.partition, "next_offset": n} for tp, n in next_offsets.items()]
+        stmt = pg_insert(positions).values(rows)
         conn.execute(
-            stmt.on_conflict_do_update(index_elements=["topic", "partition"], set_={"next_offset": next_offset})
+            stmt.on_conflict_do_update(
+                index_elements=["topic", "partition"], set_={"next_offset": stmt.excluded.next_offset}
+            )
         )
 
 
@@ -318,6 +323,7 @@ class Projector:
         outcome = _Outcome()
         stored = Positions.load(conn, batches.keys())
         decoded: list[tuple[str, ConsumerRecord[bytes, bytes], dict[str, Any]]] = []
+        moved: dict[TopicPartition, int] = {}
         for tp, records in batches.items():
             expected = stored[tp]
             if records[-1].offset < expected:
@@ -334,7 +340,8 @@ class Projector:
                     decoded.append((tp.topic, record, check_envelope(orjson.loads(record.value or b""))))
                 except UNDECODABLE as exc:
                     outcome.poison.append((record, reason(exc), type(exc).__name__))
-            Positions.save(conn, tp, expected)
+            moved[tp] = expected
+        Positions.save(conn, moved)
         if isolate:
             self._apply_one_by_one(conn, decoded, outcome)
             return outcome

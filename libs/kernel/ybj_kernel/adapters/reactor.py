@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from prometheus_client import Counter
+from prometheus_client import Counter as Metric
 
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.consumer_lag import ConsumerLag
@@ -24,9 +26,13 @@ from ybj_kernel.envelope import topic_for
 from ybj_kernel.errors import Unavailable, YbjError
 
 log = logging.getLogger(__name__)
-REACTED = Counter("ybj_reactions_total", "Events reacted to, by outcome", ["service", "outcome"])
+REACTED = Metric("ybj_reactions_total", "Events reacted to, by outcome", ["service", "outcome"])
 POLL_MS = 500
 MAX_RECORDS = 200
+# Offsets of batches no reaction listened to are committed at most this often (and when the topic goes quiet): a
+# reactor reads every event of the topics it follows, and most are not for it. Re-reading them after a restart
+# changes nothing.
+IGNORED_COMMIT_SECONDS = 1.0
 
 
 def reaction_topics(app: CaseApplication, prefix: str) -> list[str]:
@@ -34,16 +40,20 @@ def reaction_topics(app: CaseApplication, prefix: str) -> list[str]:
     return sorted({topic_for(prefix, r.service) for r in app.reactions})
 
 
+def listened_to(app: CaseApplication, record: ConsumerRecord[bytes, bytes]) -> bool:
+    """Whether a reaction may listen to this record. One none listens to is passed over unparsed: its type, a JSON
+    string of plain ASCII, holds a reaction's prefix verbatim or does not match it (most of a topic's events, e.g. every
+    case event)."""
+    return bool(record.value) and any(r.type_prefix.encode() in record.value for r in app.reactions)
+
+
 def react_to(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) -> list[str]:
     """Apply the reactions to a batch of records, saved together; each record's outcome (changed, unchanged,
     refused, ignored). Unavailable (the event store is away) is raised: the batch is retried, not skipped."""
     envelopes: list[dict[str, Any]] = []
     outcomes: list[str] = []
-    # A record none of the reactions listens to is passed over unparsed: its type, a JSON string of plain ASCII,
-    # holds a reaction's prefix verbatim or does not match it (most of a topic's events, e.g. every case event).
-    wanted = [r.type_prefix.encode() for r in app.reactions]
     for record in records:
-        if not record.value or not any(prefix in record.value for prefix in wanted):
+        if not listened_to(app, record):
             outcomes.append("ignored")
             continue
         try:
@@ -90,25 +100,37 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
     await consumer.start()
     backoff = Backoff()
     lag = ConsumerLag(f"{app.service}-reactor")  # ybj_consumer_lag_messages{consumer}, the Deployment's name
+    uncommitted_since: float | None = None  # batches read but not committed yet (none listened to)
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
             records: list[ConsumerRecord[bytes, bytes]] = [r for rs in batches.values() for r in rs]
             if not records:
+                if uncommitted_since is not None:
+                    await consumer.commit()
+                    uncommitted_since = None
                 continue
-            while not stop.is_set():
-                try:
-                    outcomes = await asyncio.to_thread(react_to, app, records)
-                    break
-                except Unavailable as exc:
-                    log.warning("the event store is unavailable (%s); retrying the batch", exc.message_en)
-                    await sleep_or_stop(stop, backoff.next())
+            if not any(listened_to(app, r) for r in records):  # nothing for this service: no thread, no store
+                outcomes = ["ignored"] * len(records)
             else:
-                return  # stopping: the batch is not committed, and is read again next time
-            backoff.reset()
-            for outcome in outcomes:
-                REACTED.labels(app.service, outcome).inc()
-            await consumer.commit()
+                while not stop.is_set():
+                    try:
+                        outcomes = await asyncio.to_thread(react_to, app, records)
+                        break
+                    except Unavailable as exc:
+                        log.warning("the event store is unavailable (%s); retrying the batch", exc.message_en)
+                        await sleep_or_stop(stop, backoff.next())
+                else:
+                    return  # stopping: the batch is not committed, and is read again next time
+                backoff.reset()
+            for outcome, count in Counter(outcomes).items():
+                REACTED.labels(app.service, outcome).inc(count)
+            now = time.monotonic()
+            if set(outcomes) != {"ignored"} or now - (uncommitted_since or now) >= IGNORED_COMMIT_SECONDS:
+                await consumer.commit()
+                uncommitted_since = None
+            elif uncommitted_since is None:
+                uncommitted_since = now
             await lag.report(consumer, batches)
     finally:
         lag.forget()

@@ -33,6 +33,7 @@ from eventsourcing.persistence import InterfaceError, Notification, OperationalE
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
 from ybj_kernel.adapters.kafka import ensure_topics, idempotent_producer
 from ybj_kernel.adapters.leader_lease import LeaderLease, LeaseLost
+from ybj_kernel.adapters.store_wakeup import StoreWakeup
 from ybj_kernel.application import CaseApplication
 from ybj_kernel.domain.case import Case
 from ybj_kernel.domain.registry import REVERTED, Entry
@@ -213,6 +214,7 @@ async def run_relay(
     stop: asyncio.Event,
     batch_size: int = 200,
     lease: LeaderLease | None = None,
+    wakeup: StoreWakeup | None = None,
 ) -> None:
     """Publish every stored case and registry entry event, in order, until `stop` is set; outages are waited out.
 
@@ -224,7 +226,8 @@ async def run_relay(
     topic = topic_for(topic_prefix, app.service)
     await ensure_topics(bootstrap, [topic])
     lease = lease or LeaderLease(dsn, app.service, ROLE)
-    relay = _Relay(app, lease, bootstrap, topic, batch_size)
+    wakeup = wakeup or StoreWakeup(dsn, getattr(app.recorder, "channel_name", None))  # woken by appends
+    relay = _Relay(app, lease, bootstrap, topic, batch_size, wakeup)
     try:
         while await lease.acquire(stop, while_waiting=relay.measure_lag):
             try:
@@ -238,6 +241,7 @@ async def run_relay(
             await relay.step_down()
     finally:
         await relay.drop_producer()
+        await relay.wakeup.close()
         lease.release()
 
 
@@ -275,16 +279,22 @@ async def _publish_while_leading(relay: _Relay, stop: asyncio.Event) -> None:
         if backoff.failures:
             log.info("relay %s: publishing again after notification %s", service, relay.acknowledged)
         backoff.reset()
-        if relay.idle():
+        if relay.caught_up:  # nothing new: until the next append commits (or a second has passed)
+            await relay.wakeup.wait(stop)
+        elif relay.idle():
             await sleep_or_stop(stop, relay.idle())
 
 
 class _Relay:
     """One relay's producer and progress while it holds the lease; each step publishes at most one batch."""
 
-    def __init__(self, app: CaseApplication, lease: LeaderLease, bootstrap: str, topic: str, batch_size: int) -> None:
+    def __init__(
+        self, app: CaseApplication, lease: LeaderLease, bootstrap: str, topic: str, batch_size: int, wakeup: StoreWakeup
+    ) -> None:
         self.app = app
         self.lease = lease
+        self.wakeup = wakeup
+        self.caught_up = False  # the last step found nothing to publish
         self.envelopes = Envelopes(app)
         self.bootstrap = bootstrap
         self.topic = topic
@@ -297,7 +307,7 @@ class _Relay:
         self._lag_measured = 0.0
 
     async def step(self) -> None:
-        """Publish the next batch, if there is one; `idle()` then says how long to wait before the next.
+        """Publish the next batch, if there is one; then `caught_up` (nothing was new) or `idle()` say what to wait for.
 
         Raises LeaseLost when the lease turns out lost: before a batch is published, or when its position is to be
         recorded (through the lease connection, so a lost lease records nothing).
@@ -308,12 +318,13 @@ class _Relay:
             log.info("relay %s starting after notification %d", service, self.acknowledged)
         if self._saved != self.acknowledged:  # acknowledged, but PostgreSQL was away when it was to be recorded
             await self._save(self.acknowledged)
+        await self.wakeup.start()  # listening before looking: an append committed after the look wakes the wait
         notes = await asyncio.to_thread(
             self.app.recorder.select_notifications, self.acknowledged, self.batch_size, inclusive_of_start=False
         )
+        self.caught_up = not notes
         if not notes:
             RELAY_LAG.labels(service).set(0)
-            self._idle = min(self._idle + 0.005, 0.05)
             await self.lease.heartbeat()
             return
         # A full batch means a backlog: read on at once. A partial one: let a few milliseconds of events gather, so
@@ -334,7 +345,7 @@ class _Relay:
             RELAY_LAG.labels(service).set(max(0, (max_id or 0) - self.acknowledged))
 
     def idle(self) -> float:
-        """How long to wait before looking for new events again."""
+        """After a batch: how long to let the next events gather before looking again (none after a full batch)."""
         return self._idle
 
     async def _save(self, notification_id: int) -> None:
@@ -354,6 +365,7 @@ class _Relay:
     async def step_down(self) -> None:
         """The lease is lost: drop the producer and forget the position (the next holder's may be further on)."""
         await self.drop_producer()
+        await self.wakeup.close()
         self.acknowledged = self._saved = None
 
     async def _started_producer(self) -> AIOKafkaProducer:

@@ -248,6 +248,8 @@ class CaseApplication(Application[UUID]):
         for stored_event in stored:
             event: Any = self.mapper.to_domain_event(stored_event)
             aggregate = event.mutate(aggregate)
+        if aggregate is None:  # discarded by its last event: gone, as repository.get has it
+            raise AggregateNotFoundError(aggregate_id)
         return aggregate
 
     def _read_together(self, ids: Sequence[UUID]) -> dict[UUID, Any] | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import KafkaError
 from prometheus_client import Counter as Metric
 
 from ybj_kernel.adapters.backoff import Backoff, sleep_or_stop
@@ -34,8 +35,8 @@ MAX_RECORDS = 200
 # changes nothing.
 IGNORED_COMMIT_SECONDS = 1.0
 # A fetch waits until this much is there or FETCH_WAIT_MS have passed: a busy topic then comes in batches of dozens of
-# events instead of one or two a fetch (each fetch, commit and hop costs the same whatever it carries), and an event is
-# reacted to at most FETCH_WAIT_MS after it was published.
+# events instead of one or two a fetch (each fetch, commit and hop costs the same whatever it carries), and a quiet
+# topic's event is fetched about FETCH_WAIT_MS after it was published at the latest.
 FETCH_MIN_BYTES = 64 * 1024
 FETCH_WAIT_MS = 200
 
@@ -113,8 +114,7 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
             batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
             records: list[ConsumerRecord[bytes, bytes]] = [r for rs in batches.values() for r in rs]
             if not records:
-                if uncommitted_since is not None:
-                    await consumer.commit()
+                if uncommitted_since is not None and await _committed_quietly(consumer):
                     uncommitted_since = None
                 continue
             if not any(listened_to(app, r) for r in records):  # nothing for this service: no thread, no store
@@ -133,12 +133,27 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
             for outcome, count in Counter(outcomes).items():
                 REACTED.labels(app.service, outcome).inc(count)
             now = time.monotonic()
-            if set(outcomes) != {"ignored"} or now - (uncommitted_since or now) >= IGNORED_COMMIT_SECONDS:
+            if set(outcomes) != {"ignored"}:
                 await consumer.commit()
                 uncommitted_since = None
             elif uncommitted_since is None:
                 uncommitted_since = now
+            elif now - uncommitted_since >= IGNORED_COMMIT_SECONDS and await _committed_quietly(consumer):
+                uncommitted_since = None
             await lag.report(consumer, batches)
+        if uncommitted_since is not None:  # stopping between batches: what was passed over is done
+            await _committed_quietly(consumer)
     finally:
         lag.forget()
         await consumer.stop()
+
+
+async def _committed_quietly(consumer: AIOKafkaConsumer) -> bool:
+    """Commit what was passed over; whether it worked. A failure (a rebalance under way) is left for a later commit:
+    the records are read again at worst, and passed over again."""
+    try:
+        await consumer.commit()
+    except KafkaError as exc:
+        log.debug("commit of passed-over records deferred: %s: %s", type(exc).__name__, exc)
+        return False
+    return True

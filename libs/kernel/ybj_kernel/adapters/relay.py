@@ -226,7 +226,8 @@ async def run_relay(
     topic = topic_for(topic_prefix, app.service)
     await ensure_topics(bootstrap, [topic])
     lease = lease or LeaderLease(dsn, app.service, ROLE)
-    wakeup = wakeup or StoreWakeup(dsn, getattr(app.recorder, "channel_name", None))  # woken by appends
+    channel = getattr(app.recorder, "channel_name", None)
+    wakeup = wakeup or StoreWakeup(dsn, channel, name=f"ybj {app.service} relay wakeup")  # woken by appends
     relay = _Relay(app, lease, bootstrap, topic, batch_size, wakeup)
     try:
         while await lease.acquire(stop, while_waiting=relay.measure_lag):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -12,7 +13,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from ybj_kernel.application import CaseAck, CaseApplication
 from ybj_kernel.asyncapi import asyncapi_document
@@ -110,7 +111,7 @@ def create_command_api(
         who = verifier.actor(request.headers.get("authorization"))
         idempotency_key = _header(request, IDEMPOTENCY_KEY)
         correlation_id = _header(request, CORRELATION_ID)
-        body = _body(CreateCase, await request.body())
+        body = _body(CreateCase, request.headers.get("content-type"), await request.body())
         return await blocking(
             lambda: measured.create_case(
                 app,
@@ -135,7 +136,7 @@ def create_command_api(
         who = verifier.actor(request.headers.get("authorization"))
         case_id = _case_id(request.path_params["case_id"])
         correlation_id = _header(request, CORRELATION_ID)
-        body = _body(ActOnCase, await request.body())
+        body = _body(ActOnCase, request.headers.get("content-type"), await request.body())
         cmd = Command(body.action, body.expected_version, body.comment, body.data)
         return await blocking(lambda: measured.act(app, case_id, who, cmd, correlation_id=correlation_id), 200)
 
@@ -185,13 +186,43 @@ HEADER_MAX_LENGTH = 200
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def _body(model: type[Model], raw: bytes) -> Model:
-    """The request body as `model`, or the 422 FastAPI gives for a body it cannot validate."""
+def _body(model: type[Model], content_type: str | None, raw: bytes) -> Model:
+    """The request body as `model`, or the 422 FastAPI gives for a body it would not take: none, not declared JSON
+    (Content-Type application/json or …+json), not JSON, or not valid as `model`."""
+    if not raw:
+        raise _invalid({"type": "missing", "loc": ("body",), "msg": "Field required", "input": None})
+    if not _declared_json(content_type):
+        raise _invalid(
+            {
+                "type": "model_attributes_type",
+                "loc": ("body",),
+                "msg": "Input should be a valid dictionary or object to extract fields from",
+                "input": None,
+            }
+        )
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
-        raise RequestValidationError(errors) from None
+        errors = exc.errors(include_url=False, include_context=False)
+        if errors and errors[0]["type"] == "json_invalid":  # where, as FastAPI says it (its decoder's position)
+            try:
+                json.loads(raw)
+            except ValueError as decoding:
+                at = decoding.pos if isinstance(decoding, json.JSONDecodeError) else 0
+                raise _invalid({"type": "json_invalid", "loc": ("body", at), "msg": "JSON decode error"}) from None
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+def _declared_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = media.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _invalid(error: dict[str, Any]) -> RequestValidationError:
+    return RequestValidationError([error])
 
 
 def _header(request: Request, name: str) -> str | None:
@@ -211,19 +242,25 @@ def _header(request: Request, name: str) -> str | None:
 
 
 def _case_id(value: str) -> UUID:
+    """The path's case id, checked as FastAPI checks a UUID path parameter."""
     try:
-        return UUID(value)
-    except ValueError:
-        raise RequestValidationError(
-            [{"loc": ("path", "case_id"), "msg": "Input should be a valid UUID", "type": "uuid_parsing"}]
-        ) from None
+        return _UUID.validate_python(value)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("path", "case_id")} for e in errors]) from None
+
+
+_UUID = TypeAdapter(UUID)
 
 
 def _command_doc(body: type[BaseModel], *headers: str, path: str | None = None) -> dict[str, Any]:
     """OpenAPI for a command route that reads its request itself: the body's schema and its parameters."""
     parameters: list[dict[str, Any]] = [
-        {"name": h, "in": "header", "required": False, "schema": {"type": "string", "maxLength": HEADER_MAX_LENGTH}}
-        for h in headers
+        {"name": "authorization", "in": "header", "required": True, "schema": {"type": "string"}},
+        *(
+            {"name": h, "in": "header", "required": False, "schema": {"type": "string", "maxLength": HEADER_MAX_LENGTH}}
+            for h in headers
+        ),
     ]
     if path is not None:
         parameters.insert(

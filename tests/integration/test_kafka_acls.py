@@ -266,15 +266,7 @@ def platform_topics() -> list[str]:
 
 def ssl_environment(broker: TlsBroker, user: str) -> dict[str, str]:
     """The variables of a pod of a KafkaUser (its certificate mounted as files; the topic prefix of the ConfigMap)."""
-    files = broker.files
-    return {
-        "YBJ_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "YBJ_KAFKA_SECURITY_PROTOCOL": "SSL",
-        "YBJ_KAFKA_SSL_CAFILE": str(files.ca),
-        "YBJ_KAFKA_SSL_CERTFILE": str(files.users[user].certfile),
-        "YBJ_KAFKA_SSL_KEYFILE": str(files.users[user].keyfile),
-        "YBJ_TOPIC_PREFIX": PREFIX,
-    }
+    return {**broker.environment(user), "YBJ_TOPIC_PREFIX": PREFIX}
 
 
 @contextlib.contextmanager

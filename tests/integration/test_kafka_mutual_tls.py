@@ -69,23 +69,11 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsBroker]:
         yield started
 
 
-def ssl_environment(broker: TlsBroker) -> dict[str, str]:
-    """The variables a platform process on a Strimzi cluster has (its KafkaUser's certificate mounted as files)."""
-    files = broker.files
-    return {
-        "YBJ_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "YBJ_KAFKA_SECURITY_PROTOCOL": "SSL",
-        "YBJ_KAFKA_SSL_CAFILE": str(files.ca),
-        "YBJ_KAFKA_SSL_CERTFILE": str(files.client.certfile),
-        "YBJ_KAFKA_SSL_KEYFILE": str(files.client.keyfile),
-    }
-
-
 @pytest.fixture
 def tls_env(broker: TlsBroker, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """This process configured for the TLS broker by environment, as a deployed one is; `client_options()` is read
     once per process (functools.cache), so it is forgotten before and after (later tests get PLAINTEXT again)."""
-    for name, value in ssl_environment(broker).items():
+    for name, value in broker.environment().items():
         monkeypatch.setenv(name, value)
     client_options.cache_clear()
     yield
@@ -263,7 +251,7 @@ def test_a_relay_process_publishes_over_mutual_tls(
     case_id = _store_a_case(enrollment_database)
     prefix = f"ybjtls{uuid.uuid4().hex[:8]}"
     env = {name: value for name, value in os.environ.items() if not name.startswith("YBJ_")}
-    env |= ssl_environment(broker) | {
+    env |= broker.environment() | {
         "YBJ_PG_DSN": enrollment_database,
         "YBJ_TOPIC_PREFIX": prefix,
         "YBJ_METRICS_PORT": str(_ports()[2]),

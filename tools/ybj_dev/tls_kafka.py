@@ -336,6 +336,18 @@ class TlsBroker:
         """Everything the broker logged so far."""
         return self.log.read_text(errors="replace") if self.log.is_file() else ""
 
+    def environment(self, user: str | None = None) -> dict[str, str]:
+        """The YBJ_KAFKA_* variables of a platform process on this broker, as a pod of a Strimzi cluster has them (its
+        KafkaUser's certificate mounted as files): presenting `user`'s certificate, or the broker's client's."""
+        client = self.files.client if user is None else self.files.users[user]
+        return {
+            "YBJ_KAFKA_BOOTSTRAP": self.bootstrap,
+            "YBJ_KAFKA_SECURITY_PROTOCOL": "SSL",
+            "YBJ_KAFKA_SSL_CAFILE": str(self.files.ca),
+            "YBJ_KAFKA_SSL_CERTFILE": str(client.certfile),
+            "YBJ_KAFKA_SSL_KEYFILE": str(client.keyfile),
+        }
+
 
 def _log(folder: Path) -> Path:
     return infra.kafka_dir(folder) / "kafka.log"

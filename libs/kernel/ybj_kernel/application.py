@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -242,13 +242,7 @@ class CaseApplication(Application[UUID]):
         checks every event against its protocols at run time: a tenth of a lookup's CPU). The loader of lookups."""
         with _store():
             stored = self.recorder.select_events(aggregate_id)
-        if not stored:
-            raise AggregateNotFoundError(aggregate_id)
-        aggregate: Any = None
-        for stored_event in stored:
-            event: Any = self.mapper.to_domain_event(stored_event)
-            aggregate = event.mutate(aggregate)
-        if aggregate is None:  # discarded by its last event: gone, as repository.get has it
+        if (aggregate := self._rebuilt(stored).get(aggregate_id)) is None:
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
 
@@ -260,16 +254,17 @@ class CaseApplication(Application[UUID]):
             return None
         with _store():
             stored = select_many(sorted(set(ids), key=str))
-        events: dict[UUID, list[Any]] = {}
-        for event in stored:
-            events.setdefault(UUID(str(event.originator_id)), []).append(self.mapper.to_domain_event(event))
+        return self._rebuilt(stored)
+
+    def _rebuilt(self, stored: Iterable[Any]) -> dict[UUID, Any]:
+        """The aggregates folded from their stored events (each aggregate's in order); one its last event discarded is
+        left out, as repository.get finds none."""
         rebuilt: dict[UUID, Any] = {}
-        for aggregate_id, domain_events in events.items():
-            aggregate: Any = None
-            for event in domain_events:
-                aggregate = event.mutate(aggregate)
-            rebuilt[aggregate_id] = aggregate
-        return rebuilt
+        for stored_event in stored:
+            aggregate_id = UUID(str(stored_event.originator_id))
+            event: Any = self.mapper.to_domain_event(stored_event)
+            rebuilt[aggregate_id] = event.mutate(rebuilt.get(aggregate_id))
+        return {i: aggregate for i, aggregate in rebuilt.items() if aggregate is not None}
 
     def facts_for(
         self, stage: Stage | None, current: Mapping[str, Any], data: Mapping[str, Any], load: Load | None = None

@@ -46,11 +46,15 @@ def reaction_topics(app: CaseApplication, prefix: str) -> list[str]:
     return sorted({topic_for(prefix, r.service) for r in app.reactions})
 
 
-def listened_to(app: CaseApplication, record: ConsumerRecord[bytes, bytes]) -> bool:
-    """Whether a reaction may listen to this record. One none listens to is passed over unparsed: its type, a JSON
-    string of plain ASCII, holds a reaction's prefix verbatim or does not match it (most of a topic's events, e.g. every
-    case event)."""
-    return bool(record.value) and any(r.type_prefix.encode() in record.value for r in app.reactions)
+def listened_prefixes(app: CaseApplication) -> tuple[bytes, ...]:
+    """What a record a reaction may listen to holds verbatim: a reaction's type prefix (a JSON string of plain ASCII).
+    A record holding none is passed over unparsed (most of a topic's events, e.g. every case event)."""
+    return tuple(r.type_prefix.encode() for r in app.reactions)
+
+
+def listened_to(prefixes: tuple[bytes, ...], record: ConsumerRecord[bytes, bytes]) -> bool:
+    """Whether a reaction may listen to this record (`listened_prefixes`)."""
+    return bool(record.value) and any(prefix in record.value for prefix in prefixes)
 
 
 def react_to(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) -> list[str]:
@@ -58,8 +62,9 @@ def react_to(app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]]) 
     refused, ignored). Unavailable (the event store is away) is raised: the batch is retried, not skipped."""
     envelopes: list[dict[str, Any]] = []
     outcomes: list[str] = []
+    prefixes = listened_prefixes(app)
     for record in records:
-        if not listened_to(app, record):
+        if not listened_to(prefixes, record):
             outcomes.append("ignored")
             continue
         try:
@@ -108,52 +113,73 @@ async def run_reactor(app: CaseApplication, bootstrap: str, prefix: str, stop: a
     await consumer.start()
     backoff = Backoff()
     lag = ConsumerLag(f"{app.service}-reactor")  # ybj_consumer_lag_messages{consumer}, the Deployment's name
-    uncommitted_since: float | None = None  # batches read but not committed yet (none listened to)
+    commits = _Commits(consumer)
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=MAX_RECORDS)
             records: list[ConsumerRecord[bytes, bytes]] = [r for rs in batches.values() for r in rs]
             if not records:
-                if uncommitted_since is not None and await _committed_quietly(consumer):
-                    uncommitted_since = None
+                await commits.passed_over()  # the topics went quiet
                 continue
-            if not any(listened_to(app, r) for r in records):  # nothing for this service: no thread, no store
-                outcomes = ["ignored"] * len(records)
-            else:
-                while not stop.is_set():
-                    try:
-                        outcomes = await asyncio.to_thread(react_to, app, records)
-                        break
-                    except Unavailable as exc:
-                        log.warning("the event store is unavailable (%s); retrying the batch", exc.message_en)
-                        await sleep_or_stop(stop, backoff.next())
-                else:
-                    return  # stopping: the batch is not committed, and is read again next time
-                backoff.reset()
+            outcomes = await _reacted(app, records, stop, backoff)
+            if outcomes is None:
+                return  # stopping: the batch is not committed, and is read again next time
             for outcome, count in Counter(outcomes).items():
                 REACTED.labels(app.service, outcome).inc(count)
-            now = time.monotonic()
-            if set(outcomes) != {"ignored"}:
-                await consumer.commit()
-                uncommitted_since = None
-            elif uncommitted_since is None:
-                uncommitted_since = now
-            elif now - uncommitted_since >= IGNORED_COMMIT_SECONDS and await _committed_quietly(consumer):
-                uncommitted_since = None
+            await commits.after(outcomes)
             await lag.report(consumer, batches)
-        if uncommitted_since is not None:  # stopping between batches: what was passed over is done
-            await _committed_quietly(consumer)
+        await commits.passed_over()  # stopping between batches: what was passed over is done
     finally:
         lag.forget()
         await consumer.stop()
 
 
-async def _committed_quietly(consumer: AIOKafkaConsumer) -> bool:
-    """Commit what was passed over; whether it worked. A failure (a rebalance under way) is left for a later commit:
-    the records are read again at worst, and passed over again."""
-    try:
-        await consumer.commit()
-    except KafkaError as exc:
-        log.debug("commit of passed-over records deferred: %s: %s", type(exc).__name__, exc)
-        return False
-    return True
+async def _reacted(
+    app: CaseApplication, records: list[ConsumerRecord[bytes, bytes]], stop: asyncio.Event, backoff: Backoff
+) -> list[str] | None:
+    """Each record's outcome (react_to), its changes saved; None when stopping before they could be (PostgreSQL away).
+    A batch no reaction listens to stays on the event loop: no thread, no store."""
+    prefixes = listened_prefixes(app)
+    if not any(listened_to(prefixes, r) for r in records):
+        return ["ignored"] * len(records)
+    while not stop.is_set():
+        try:
+            outcomes = await asyncio.to_thread(react_to, app, records)
+        except Unavailable as exc:
+            log.warning("the event store is unavailable (%s); retrying the batch", exc.message_en)
+            await sleep_or_stop(stop, backoff.next())
+            continue
+        backoff.reset()
+        return outcomes
+    return None
+
+
+class _Commits:
+    """When a reactor commits its offsets: at once after a batch a reaction listened to; batches passed over (every
+    record ignored) at most every IGNORED_COMMIT_SECONDS, when the topics go quiet, or on a clean stop."""
+
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self._consumer = consumer
+        self._since: float | None = None  # the first batch passed over and not committed yet
+
+    async def after(self, outcomes: list[str]) -> None:
+        """A batch is done (its changes saved)."""
+        if set(outcomes) != {"ignored"}:
+            await self._consumer.commit()
+            self._since = None
+        elif self._since is None:
+            self._since = time.monotonic()
+        elif time.monotonic() - self._since >= IGNORED_COMMIT_SECONDS:
+            await self.passed_over()
+
+    async def passed_over(self) -> None:
+        """Commit the batches passed over, if any. A failure (a rebalance under way) is left for a later commit: the
+        records are read again at worst, and passed over again."""
+        if self._since is None:
+            return
+        try:
+            await self._consumer.commit()
+        except KafkaError as exc:
+            log.debug("commit of passed-over records deferred: %s: %s", type(exc).__name__, exc)
+            return
+        self._since = None
